@@ -1,0 +1,109 @@
+"""Network description (layers) shared by the functional simulator and the trace generator.
+
+Shapes follow (C, H, W) for feature maps and (N,) for vectors. Weighted layers (dense, conv2d)
+map onto crossbars; everything else runs in the digital unit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, PositiveInt, NonNegativeInt, model_validator
+
+from archsim.config.base import Strict
+
+ActivationName = Literal["none", "relu", "sigmoid", "tanh", "softmax"]
+
+
+class Dense(Strict):
+    """Fully connected layer y = f(W·x + b); on a crossbar: rows = inputs (+1 bias row), cols = outputs."""
+
+    type: Literal["dense"]
+    out: PositiveInt
+    bias: bool = True
+    activation: ActivationName = "none"
+    name: str | None = None
+
+
+class Conv2d(Strict):
+    """2-D convolution; unrolled (im2col) onto a crossbar with k·k·C_in (+1 bias) rows, C_out columns."""
+
+    type: Literal["conv2d"]
+    out_channels: PositiveInt
+    kernel: PositiveInt
+    stride: PositiveInt = 1
+    padding: NonNegativeInt = 0
+    bias: bool = False
+    activation: ActivationName = "none"
+    name: str | None = None
+
+
+class Pool(Strict):
+    """Max or average pooling (digital unit); stride defaults to the kernel size."""
+
+    type: Literal["maxpool", "avgpool"]
+    kernel: PositiveInt
+    stride: PositiveInt | None = None
+    name: str | None = None
+
+
+class BatchNorm(Strict):
+    """Batch normalisation over channels (digital unit), optionally followed by an activation."""
+
+    type: Literal["batchnorm"]
+    activation: ActivationName = "none"
+    name: str | None = None
+
+
+class Activation(Strict):
+    """Stand-alone element-wise activation (digital unit)."""
+
+    type: Literal["activation"]
+    function: ActivationName
+    name: str | None = None
+
+
+class Flatten(Strict):
+    """(C, H, W) → (C·H·W,)."""
+
+    type: Literal["flatten"]
+    name: str | None = None
+
+
+class GlobalAvgPool(Strict):
+    """(C, H, W) → (C,) by averaging each channel (digital unit)."""
+
+    type: Literal["global_avgpool"]
+    name: str | None = None
+
+
+class Residual(Strict):
+    """y = f(body(x) + shortcut(x)); an empty shortcut is the identity. The add runs in the digital unit."""
+
+    type: Literal["residual"]
+    body: list["Layer"]
+    shortcut: list["Layer"] = []
+    activation: ActivationName = "relu"
+    name: str | None = None
+
+
+Layer = Annotated[
+    Union[Dense, Conv2d, Pool, BatchNorm, Activation, Flatten, GlobalAvgPool, Residual],
+    Field(discriminator="type"),
+]
+Residual.model_rebuild()
+
+
+class Network(Strict):
+    """A feed-forward network: input shape and an ordered list of layers."""
+
+    name: str = "network"
+    input_shape: list[PositiveInt] = Field(description="(N,) for vectors or (C, H, W) for images")
+    layers: list[Layer] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shapes_fit(self) -> "Network":
+        from archsim.config.shapes import infer_shapes
+
+        infer_shapes(self)  # raises ValueError with the offending layer named
+        return self

@@ -1,0 +1,113 @@
+"""Workload YAML (`kind: workload`): network, mode, designs to compare, trace source, references."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, PositiveInt, field_validator
+
+from archsim.config.base import Strict
+from archsim.config.functional import FunctionalConfig
+from archsim.config.inference import InferenceStudyConfig
+from archsim.config.network import Network
+
+Stage = Literal["forward", "backward", "update", "total"]
+
+
+class DesignRef(Strict):
+    """A design point: a built-in design (`base`) with field-by-field `overrides`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    base: str = Field(description="built-in design name or path to a design YAML (relative to the workload)")
+    overrides: dict[str, Any] = {}
+
+
+class AnalyticalUpdate(Strict):
+    """Stated per-image sparsity of the weight update (used when no functional run measures it)."""
+
+    x_nonzero_fraction: float = Field(0.5, gt=0, le=1, description="non-zero quantised inputs / rows")
+    d_nonzero_fraction: float = Field(0.02, gt=0, le=1, description="non-zero quantised errors / cols")
+    set_pulses_per_image: float = Field(0.5, ge=0, description="device SET pulses per image, whole network")
+    refresh_interval_images: PositiveInt = 100
+    saturated_fraction_per_refresh: float = Field(
+        1e-4, ge=0, le=1, description="fraction of pairs found saturated at each refresh")
+
+
+class TraceConfig(Strict):
+    """Where the trace's update statistics come from."""
+
+    source: Literal["analytical", "functional"] = "analytical"
+    update: AnalyticalUpdate = AnalyticalUpdate()
+
+
+class StageReference(Strict):
+    """Paper values for one stage of one design (energy in nJ, latency in µs)."""
+
+    energy_nj: float | None = Field(None, gt=0)
+    latency_us: float | None = Field(None, gt=0)
+
+
+class DesignReference(Strict):
+    """Reference values per stage, optionally per component group (e.g. 'computational_memory')."""
+
+    forward: StageReference = StageReference()
+    backward: StageReference = StageReference()
+    update: StageReference = StageReference()
+    total: StageReference = StageReference()
+    groups: dict[str, dict[Literal["forward", "backward", "update", "total"], StageReference]] = {}
+
+
+class RatioReference(Strict):
+    """A headline ratio between two designs, e.g. energy of digital32 / energy of mca."""
+
+    name: str
+    metric: Literal["energy", "latency", "throughput"]
+    numerator: str
+    denominator: str
+    paper: float = Field(gt=0)
+
+
+class Reference(Strict):
+    """Published numbers to validate against; `calibrated` lists the cells fitted to them."""
+
+    source: str
+    designs: dict[str, DesignReference] = {}
+    ratios: list[RatioReference] = []
+    calibrated: dict[str, str] = Field(
+        {}, description="cell id (design.stage.metric or design.group.stage.metric) → parameter fitted to it")
+
+
+class Workload(Strict):
+    """One estimator job: a network run in `mode` on each design in `designs`."""
+
+    kind: Literal["workload"]
+    version: Literal[1]
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    tech: str = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")
+    network: Network
+    mode: Literal["train", "infer"]
+    batch_size: PositiveInt = 1
+    designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
+    trace: TraceConfig = TraceConfig()
+    functional: FunctionalConfig | None = None
+    inference: InferenceStudyConfig | None = None
+    reference: Reference | None = None
+
+    @field_validator("designs")
+    @classmethod
+    def _unique(cls, v):
+        names = [d if isinstance(d, str) else d.name for d in v]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"design names must be unique; repeated: {', '.join(sorted(dup))}")
+        if not names:
+            raise ValueError("at least one design is needed")
+        return v
+
+
+def resolve(base_file: str | Path, relative: str) -> Path:
+    """Resolve a path written in a YAML relative to that YAML's folder."""
+    p = Path(relative).expanduser()
+    return p if p.is_absolute() else (Path(base_file).parent / p).resolve()

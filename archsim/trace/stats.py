@@ -1,0 +1,34 @@
+"""Per-image update statistics of one layer: the link between the functional simulator and the trace.
+
+The analytical trace generator fills these from stated sparsity assumptions; a functional run
+(archsim.functional) measures them. Either way the discrete-event model executes the same trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class LayerUpdateStats:
+    """Average per training image, for one weighted layer (rows × cols weight matrix).
+
+    x_nonzero: non-zero entries of the (quantised) layer input used in the update (≤ rows).
+    d_nonzero: non-zero entries of the (quantised) layer error used in the update (≤ cols).
+    nonzero_updates: non-zero outer-product entries δ·xᵀ; each costs one χ read + write.
+    set_pulses: SET pulses applied to devices by the weight update.
+    reset_pulses: RESET pulses (refresh of saturated pairs; depression in one-device mode).
+    refresh_reads: device conductance reads spent detecting saturated pairs (amortised).
+    refresh_set_pulses: SET pulses re-programming refreshed pairs (amortised).
+    """
+
+    x_nonzero: float
+    d_nonzero: float
+    nonzero_updates: float
+    set_pulses: float
+    reset_pulses: float = 0.0
+    refresh_reads: float = 0.0
+    refresh_set_pulses: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
