@@ -76,6 +76,7 @@ class Reference(Strict):
     ratios: list[RatioReference] = []
     calibrated: dict[str, str] = Field(
         {}, description="cell id (design.stage.metric or design.group.stage.metric) → parameter fitted to it")
+    notes: dict[str, str] = Field({}, description="cell id → why the model differs there")
 
 
 class Workload(Strict):

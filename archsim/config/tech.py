@@ -1,0 +1,86 @@
+"""Technology YAML (`kind: tech`): per-action energy, latency, leakage and area of every primitive.
+
+Each primitive is a reference point (at `bits`, `macro_kb`); component models in
+archsim.hardware.components scale it (see their docstrings). Every number carries a `source:`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from archsim.config.base import Strict
+
+#: Primitives every tech file must define, with what one action is.
+REQUIRED_PRIMITIVES: dict[str, str] = {
+    "crossbar_read_device": "one PCM device conducting during one MVM integration",
+    "dac_row_drive": "one row (or column) line driven by a PWM DAC for one MVM",
+    "adc_conversion": "one ADC conversion at `bits` resolution",
+    "sram_read": "one `bits`-wide read from a `macro_kb` SRAM macro",
+    "sram_write": "one `bits`-wide write to a `macro_kb` SRAM macro",
+    "int_add": "one `bits`-bit integer addition",
+    "int_mult": "one `bits`×`bits` integer multiplication",
+    "shift": "one `bits`-bit barrel shift (scaling by a power of two)",
+    "comparator": "one `bits`-bit comparison",
+    "activation_function": "one non-linear activation (sigmoid/softmax term) evaluation",
+    "register_access": "one `bits`-bit register-file access",
+    "pcm_set_pulse": "one single-shot SET programming pulse incl. write driver",
+    "pcm_reset_pulse": "one RESET pulse incl. write driver",
+    "pcm_verify_read": "one single-device conductance read (program-verify, refresh check)",
+    "bus_transfer_bit": "one bit moved over the on-chip bus",
+    "sram_leakage": "leakage of one KB of SRAM (leakage_mw per KB)",
+    "logic_leakage": "leakage of one digital datapath lane (leakage_mw per lane)",
+}
+
+
+class Primitive(Strict):
+    """One primitive action: energy per action and (optionally) latency, leakage and area."""
+
+    energy_pj: float = Field(0.0, ge=0, description="energy per action, pJ")
+    latency_ns: float | None = Field(None, ge=0, description="time per action, ns")
+    leakage_mw: float = Field(0.0, ge=0, description="static power, mW")
+    area_um2: float | None = Field(None, ge=0)
+    bits: int | None = Field(None, ge=1, le=64, description="reference bit width the numbers are quoted at")
+    macro_kb: float | None = Field(None, gt=0, description="reference SRAM macro size, KB")
+    source: str = Field(min_length=3, description="citation + figure/table, a derivation, or 'calibrated: <cell>'")
+
+
+class ScalingRule(Strict):
+    """A dimensionless scaling exponent with its source."""
+
+    value: float
+    source: str = Field(min_length=3)
+
+
+class TechScaling(Strict):
+    """Exponents used by component models to scale the reference points."""
+
+    sram_size_exponent: ScalingRule = Field(description="E_access ∝ (macro_kb)^x")
+    sram_width_fraction: ScalingRule = Field(
+        description="share of an SRAM access's energy that scales with word width (rest: decode, word line)")
+    adc_energy_per_bit_factor: ScalingRule = Field(description="E_conv ∝ factor^(bits - ref_bits)")
+
+
+class Tech(Strict):
+    """A technology file: one node's primitives."""
+
+    kind: Literal["tech"]
+    version: Literal[1]
+    name: str
+    node_nm: float = Field(gt=0)
+    description: str = ""
+    scaling: TechScaling
+    primitives: dict[str, Primitive]
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Tech":
+        missing = [k for k in REQUIRED_PRIMITIVES if k not in self.primitives]
+        if missing:
+            raise ValueError(
+                "primitives is missing: " + ", ".join(missing)
+                + "; every tech file needs: " + ", ".join(REQUIRED_PRIMITIVES))
+        return self
+
+    def __getitem__(self, name: str) -> Primitive:
+        return self.primitives[name]

@@ -1,0 +1,1 @@
+"""numba crossbar kernels: differential-pair MVMs with DAC/ADC and read noise, χ update, refresh."""

@@ -1,0 +1,63 @@
+"""DAC/ADC quantisation and signed few-bit quantisation with shared power-of-two scales (numba)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def dac_normalise(x, bits, out):
+    """Scale x by its max |x| to [-1, 1] and (bits > 0) round to 2^(bits-1)-1 signed levels.
+
+    Returns the scale s (x ≈ s·out), the per-vector gain the digital unit re-applies after the ADC.
+    """
+    s = 0.0
+    for i in range(x.size):
+        s = max(s, abs(x[i]))
+    if s == 0.0:
+        out[:] = 0.0
+        return 1.0
+    levels = 2.0 ** (bits - 1) - 1.0
+    for i in range(x.size):
+        v = x[i] / s
+        out[i] = np.rint(v * levels) / levels if bits > 0 else v
+    return s
+
+
+@njit(cache=True)
+def adc_quantise(y, bits, range_):
+    """Clip y to ±range_ and (bits > 0) round to 2^(bits-1)-1 signed levels per side, in place."""
+    if bits <= 0:
+        return
+    levels = 2.0 ** (bits - 1) - 1.0
+    lsb = range_ / levels
+    for j in range(y.size):
+        y[j] = min(max(np.rint(y[j] / lsb), -levels), levels) * lsb
+
+
+@njit(cache=True)
+def pow2_quantise(v, bits, stochastic, out):
+    """Signed `bits`-bit quantisation with one shared power-of-two scale (so scaling is a bit shift).
+
+    scale = 2^ceil(log2(max|v| / qmax)), qmax = 2^(bits-1)-1; out = clip(round(v/scale), ±qmax) with
+    round-to-nearest or, if `stochastic`, unbiased stochastic rounding floor(v/scale + U[0,1)).
+    Returns scale (v ≈ scale·out). bits <= 0 copies v with scale 1.
+    """
+    if bits <= 0:
+        out[:] = v
+        return 1.0
+    qmax = 2.0 ** (bits - 1) - 1.0
+    m = 0.0
+    for i in range(v.size):
+        m = max(m, abs(v[i]))
+    if m == 0.0:
+        out[:] = 0.0
+        return 1.0
+    scale = 2.0 ** math.ceil(math.log2(m / qmax))
+    for i in range(v.size):
+        r = math.floor(v[i] / scale + np.random.random()) if stochastic else np.rint(v[i] / scale)
+        out[i] = min(max(r, -qmax), qmax)
+    return scale

@@ -1,0 +1,42 @@
+"""Files of an inference study, each written atomically: CSV tables and the accuracy-vs-time plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from archsim.functional.software.weights_io import atomic_output  # noqa: E402
+
+SECONDS = {"25 s": 25, "1 h": 3600, "1 day": 86400, "1 month": 2592000, "1 year": 31536000}
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    with atomic_output(path) as tmp:
+        df.to_csv(tmp, index=False)
+
+
+def plot_accuracy_vs_time(acc: pd.DataFrame, path: Path, fp32_test_acc: float | None = None) -> None:
+    """Test accuracy (mean ± std over repeats) vs time after programming, one line per model/compensation."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    styles = {"none": ":", "global": "--", "bn_reestimate": "-"}
+    for (model, comp), g in acc.groupby(["model", "compensation"], sort=False):
+        ax.errorbar(g["t_s"], 100 * g["test_acc_mean"], yerr=100 * g["test_acc_std"], capsize=3,
+                    linestyle=styles.get(comp, "-"), marker="o" if model == "hwa" else "s",
+                    label=f"{model}, {comp}")
+    if fp32_test_acc is not None:
+        ax.axhline(100 * fp32_test_acc, color="k", lw=0.8, label="FP32 software")
+    ax.set_xscale("log")
+    ax.set_xticks(list(SECONDS.values()), list(SECONDS))
+    ax.set_xlabel("time after programming")
+    ax.set_ylabel("test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)

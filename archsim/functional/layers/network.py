@@ -1,0 +1,125 @@
+"""Build a functional network from a workload's `network:` section (archsim.config.network).
+
+Layer names match archsim.config.shapes (so weighted-layer names agree with the estimator's
+`weighted_layers(network)`). A final softmax is folded into the cross-entropy loss: `forward`
+returns logits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from archsim.config.network import Network
+from archsim.config.shapes import LayerShape, infer_shapes, weighted_layers
+from archsim.functional.layers.activations import Activation, Flatten, GlobalAvgPool
+from archsim.functional.layers.base import Layer, Param
+from archsim.functional.layers.batchnorm import BatchNorm
+from archsim.functional.layers.conv import Conv2d
+from archsim.functional.layers.pool import Pool
+from archsim.functional.layers.sequential import Residual, Sequential
+from archsim.functional.layers.weighted import Dense, WeightedLayer
+
+
+def _with_activation(layer: Layer, function: str, name: str) -> list[Layer]:
+    return [layer] if function == "none" else [layer, Activation(f"{name}.act", function)]
+
+
+def _build(cfg_layers, shapes: list[LayerShape], rng, array_rows) -> list[Layer]:
+    built: list[Layer] = []
+    for cfg, s in zip(cfg_layers, shapes):
+        t = cfg.type
+        if t == "dense":
+            built += _with_activation(Dense(s.name, s.in_shape[0], cfg.out, cfg.bias, rng, array_rows),
+                                      cfg.activation, s.name)
+        elif t == "conv2d":
+            conv = Conv2d(s.name, s.in_shape[0], cfg.out_channels, cfg.kernel, cfg.stride, cfg.padding,
+                          cfg.bias, rng, array_rows)
+            built += _with_activation(conv, cfg.activation, s.name)
+        elif t in ("maxpool", "avgpool"):
+            built.append(Pool(s.name, t[:3], cfg.kernel, cfg.stride))
+        elif t == "batchnorm":
+            built += _with_activation(BatchNorm(s.name, s.in_shape[0]), cfg.activation, s.name)
+        elif t == "activation":
+            if cfg.function != "none":
+                built.append(Activation(s.name, cfg.function))
+        elif t == "flatten":
+            built.append(Flatten(s.name))
+        elif t == "global_avgpool":
+            built.append(GlobalAvgPool(s.name))
+        elif t == "residual":
+            nb = len(cfg.body)
+            body = Sequential(f"{s.name}.body", _build(cfg.body, list(s.children[:nb]), rng, array_rows))
+            short = Sequential(f"{s.name}.shortcut",
+                               _build(cfg.shortcut, list(s.children[nb:]), rng, array_rows))
+            act = None if cfg.activation == "none" else Activation(f"{s.name}.act", cfg.activation)
+            built.append(Residual(s.name, body, short, act))
+        else:  # pragma: no cover - the schema admits no other type
+            raise ValueError(f"unsupported layer type {t}")
+    return built
+
+
+def _walk(layer: Layer):
+    yield layer
+    for child in layer.children():
+        yield from _walk(child)
+
+
+class FunctionalNetwork(Sequential):
+    """A trainable network; images arrive flat (N, C·H·W) and are reshaped to `input_shape`."""
+
+    def __init__(self, network: Network, seed: int = 0, array_rows: int | None = None):
+        rng = np.random.default_rng(seed)
+        layers = _build(network.layers, infer_shapes(network), rng, array_rows)
+        self.softmax_in_loss = isinstance(layers[-1], Activation) and layers[-1].function == "softmax"
+        if self.softmax_in_loss:
+            layers = layers[:-1]
+        super().__init__(network.name, layers)
+        self.input_shape = tuple(network.input_shape)
+        self.weighted: dict[str, WeightedLayer] = {
+            l.name: l for l in _walk(self) if isinstance(l, WeightedLayer)}
+        expected = [s.name for s in weighted_layers(network)]
+        assert list(self.weighted) == expected, (list(self.weighted), expected)
+        first = next(iter(self.weighted.values()))
+        first.skip_input_grad = first is self._first_leaf()
+
+    def _first_leaf(self) -> Layer:
+        layer: Layer = self
+        while layer.children():
+            layer = layer.children()[0]
+        return layer
+
+    @property
+    def batchnorms(self) -> list[BatchNorm]:
+        return [l for l in _walk(self) if isinstance(l, BatchNorm)]
+
+    def forward(self, x, train=False):
+        return super().forward(x.reshape((x.shape[0],) + self.input_shape), train)
+
+    def all_params(self) -> list[Param]:
+        return [p for l in _walk(self) for p in l.params()]
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Weights and buffers by name (copies), as saved in .npz files."""
+        out = {p.name: p.value.copy() for p in self.all_params()}
+        for l in _walk(self):
+            out.update({k: v.copy() for k, v in l.buffers().items()})
+        return out
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Copy arrays in place; every parameter and buffer must be present with the same shape."""
+        targets = {p.name: p.value for p in self.all_params()}
+        for l in _walk(self):
+            targets.update(l.buffers())
+        missing = sorted(set(targets) - set(state))
+        if missing:
+            raise ValueError(f"weights file lacks {', '.join(missing)}")
+        for k, arr in targets.items():
+            if state[k].shape != arr.shape:
+                raise ValueError(f"{k}: shape {state[k].shape} in file, network expects {arr.shape}")
+            arr[...] = state[k]
+
+    def clear_substitutions(self) -> None:
+        """Back to the clean software weights: no substituted matrices, unit output scales."""
+        for l in self.weighted.values():
+            l.forward_matrix = None
+            l.output_scale = 1.0

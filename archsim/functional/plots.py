@@ -1,0 +1,45 @@
+"""Plots of a functional run: test accuracy vs drift time, and weight/device updates per epoch (log)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from archsim.functional.io import save_figure  # noqa: E402
+
+
+def plot_drift(drift: pd.DataFrame, path: Path) -> None:
+    """Mean test accuracy over seeds vs time after training (log time); dashed = compensated."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (alg, comp), df in drift.groupby(["algorithm", "compensated"]):
+        m = df.groupby("t_s")["test_acc"].agg(["mean", "std"]).reset_index()
+        ax.errorbar(m["t_s"], m["mean"], yerr=m["std"].fillna(0), marker="o", capsize=3,
+                    linestyle="--" if comp else "-", label=f"{alg}{' (drift-compensated)' if comp else ''}")
+    ax.set_xscale("log")
+    ax.set_xlabel("time after training t_s [s]")
+    ax.set_ylabel("test accuracy (fraction)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def plot_updates(updates: pd.DataFrame, path: Path) -> None:
+    """Per epoch and layer: dense weight updates (FP) or device pulses (crossbars), mean over seeds, log y."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    df = updates.assign(updates=updates["set_pulses"] + updates["reset_pulses"] + updates["refresh_set_pulses"])
+    for (alg, layer), g in df.groupby(["algorithm", "layer"]):
+        m = g.groupby("epoch")["updates"].mean()
+        ax.plot(m.index, m.to_numpy(), marker=".", label=f"{alg} {layer}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("weight updates (FP) / device pulses per epoch")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    save_figure(fig, path)
+    plt.close(fig)

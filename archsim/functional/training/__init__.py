@@ -1,0 +1,1 @@
+"""Training algorithms: FP SGD baselines (NumPy) and MCA / direct / one-device (numba crossbars)."""

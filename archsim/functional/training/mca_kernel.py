@@ -1,0 +1,165 @@
+"""numba per-image loop of crossbar training: noisy forward MVMs, backward MVMs, fused χ update, refresh.
+
+One call trains a chunk of images (so Python can update a progress bar between chunks). Random
+numbers come from numba's generator, seeded explicitly (seed_numba) by the caller.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from archsim.functional.crossbar.mvm import backward_mvm, forward_mvm
+from archsim.functional.crossbar.quantize import adc_quantise, dac_normalise
+from archsim.functional.crossbar.refresh import refresh_pairs
+from archsim.functional.crossbar.update import MODE_ONE_DEVICE, N_STATS, chi_update
+from archsim.functional.devices.kernels import P_NOISE_OFFSET_US, P_NOISE_SLOPE
+
+ACT_CODES = {"none": 0, "sigmoid": 1, "relu": 2, "tanh": 3, "softmax": 4}
+
+# float hyper-parameters (hp) and integer settings (ip) index constants
+H_LR, H_BETA, H_EPS, H_EPS_NEG, H_REFRESH_THR_US, H_REFRESH_TOL_US = range(6)
+(I_DAC_BITS, I_ADC_BITS, I_UPDATE_BITS, I_NOISY, I_MODE, I_REFRESH_INTERVAL, I_MAX_PULSES, I_REFRESH_MAX,
+ I_STOCHASTIC) = range(9)
+
+
+@njit(cache=True)
+def seed_numba(seed):
+    """Seed numba's internal generator (separate from NumPy's) for reproducible kernels."""
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _activate(z, code, out):
+    if code == 1:
+        for j in range(z.size):
+            out[j] = 1.0 / (1.0 + math.exp(-z[j]))
+    elif code == 2:
+        for j in range(z.size):
+            out[j] = max(z[j], 0.0)
+    elif code == 3:
+        for j in range(z.size):
+            out[j] = math.tanh(z[j])
+    elif code == 4:
+        m = z.max()
+        tot = 0.0
+        for j in range(z.size):
+            out[j] = math.exp(z[j] - m)
+            tot += out[j]
+        for j in range(z.size):
+            out[j] /= tot
+    else:
+        out[: z.size] = z
+
+
+@njit(cache=True)
+def _grad(a, code):
+    """Derivative of the activation expressed through its output a."""
+    if code == 1:
+        return a * (1.0 - a)
+    if code == 2:
+        return 1.0 if a > 0.0 else 0.0
+    if code == 3:
+        return 1.0 - a * a
+    return 1.0
+
+
+@njit(cache=True)
+def make_buffers(gps):
+    """Per-layer scratch vectors: inputs (rows), normalised inputs (rows), z (cols), var (cols),
+    deltas (cols), normalised deltas (cols), e (rows), index buffers."""
+    L = len(gps)
+    ins = [np.zeros(gps[l].shape[0]) for l in range(L)]
+    xns = [np.zeros(gps[l].shape[0]) for l in range(L)]
+    es = [np.zeros(gps[l].shape[0]) for l in range(L)]
+    zs = [np.zeros(gps[l].shape[1]) for l in range(L)]
+    vs = [np.zeros(gps[l].shape[1]) for l in range(L)]
+    ds = [np.zeros(gps[l].shape[1]) for l in range(L)]
+    dns = [np.zeros(gps[l].shape[1]) for l in range(L)]
+    nzx = [np.zeros(gps[l].shape[0], np.int64) for l in range(L)]
+    nzd = [np.zeros(gps[l].shape[1], np.int64) for l in range(L)]
+    return ins, xns, zs, vs, ds, dns, es, nzx, nzd
+
+
+@njit(cache=True)
+def forward(x, gps, gms, acts, has_bias, P, hp, ip, adc_fwd, out_scale, ins, xns, zs, vs, probs):
+    """Noisy crossbar forward pass of one image; fills ins[l] (layer inputs incl. bias) and probs."""
+    L = len(gps)
+    slope, off = P[P_NOISE_SLOPE], P[P_NOISE_OFFSET_US]
+    ins[0][: x.size] = x
+    if has_bias[0]:
+        ins[0][x.size] = 1.0
+    for l in range(L):
+        s = dac_normalise(ins[l], ip[I_DAC_BITS], xns[l])
+        forward_mvm(xns[l], gps[l], gms[l], slope, off, ip[I_NOISY] != 0, zs[l], vs[l])
+        adc_quantise(zs[l], ip[I_ADC_BITS], adc_fwd[l])
+        g = hp[H_BETA] * s * out_scale[l]
+        z = zs[l]
+        for j in range(z.size):
+            z[j] *= g
+        if l < L - 1:
+            _activate(z, acts[l], ins[l + 1])
+            if has_bias[l + 1]:
+                ins[l + 1][z.size] = 1.0
+        else:
+            _activate(z, acts[l], probs)
+
+
+@njit(cache=True)
+def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bias,
+                kind, P, g_edges, dg_grid, set_cdf, reset_cdf, hp, ip, adc_fwd, adc_bwd, counter, stats):
+    """Train on images order[start:stop]; returns online-correct count. counter[0] = images seen
+    (drives refresh timing); stats (L, N_STATS) accumulates per-layer update statistics."""
+    L = len(gps)
+    ins, xns, zs, vs, ds, dns, es, nzx, nzd = make_buffers(gps)
+    ones = np.ones(L)
+    probs = np.zeros(gps[L - 1].shape[1])
+    slope, off = P[P_NOISE_SLOPE], P[P_NOISE_OFFSET_US]
+    noisy = ip[I_NOISY] != 0
+    correct = 0
+    for k in range(start, stop):
+        n = order[k]
+        forward(X[n].astype(np.float64), gps, gms, acts, has_bias, P, hp, ip, adc_fwd, ones, ins, xns, zs, vs,
+                probs)
+        label = Y[n]
+        if np.argmax(zs[L - 1]) == label:
+            correct += 1
+        # output error of softmax + cross-entropy
+        for j in range(probs.size):
+            ds[L - 1][j] = probs[j] - (1.0 if j == label else 0.0)
+        for l in range(L - 1, 0, -1):
+            s = dac_normalise(ds[l], ip[I_DAC_BITS], dns[l])
+            backward_mvm(dns[l], gps[l], gms[l], slope, off, noisy, es[l])
+            adc_quantise(es[l], ip[I_ADC_BITS], adc_bwd[l])
+            g = hp[H_BETA] * s
+            prev = ds[l - 1]
+            a = ins[l]
+            for i in range(prev.size):
+                prev[i] = g * es[l][i] * _grad(a[i], acts[l - 1])
+        for l in range(L):
+            chi_update(ins[l], ds[l], -hp[H_LR], ip[I_UPDATE_BITS], ip[I_STOCHASTIC] != 0, hp[H_EPS], hp[H_EPS_NEG], ip[I_MODE],
+                       ip[I_MAX_PULSES], gps[l], gms[l], nps[l], nms[l], chis[l], kind, P, g_edges, dg_grid,
+                       set_cdf, reset_cdf, xns[l], dns[l], nzx[l], nzd[l], stats[l])
+        counter[0] += 1
+        if ip[I_MODE] != MODE_ONE_DEVICE and ip[I_REFRESH_INTERVAL] > 0 and counter[0] % ip[I_REFRESH_INTERVAL] == 0:
+            for l in range(L):
+                refresh_pairs(gps[l], gms[l], nps[l], nms[l], hp[H_REFRESH_THR_US], hp[H_REFRESH_TOL_US],
+                              ip[I_REFRESH_MAX], kind, P, g_edges, dg_grid, set_cdf, reset_cdf, stats[l])
+    return correct
+
+
+@njit(cache=True)
+def evaluate(X, Y, gps, gms, acts, has_bias, P, hp, ip, adc_fwd, out_scale):
+    """Test accuracy count with noisy crossbar forward passes (one independent read per MVM)."""
+    L = len(gps)
+    ins, xns, zs, vs, ds, dns, es, nzx, nzd = make_buffers(gps)
+    probs = np.zeros(gps[L - 1].shape[1])
+    correct = 0
+    for n in range(X.shape[0]):
+        forward(X[n].astype(np.float64), gps, gms, acts, has_bias, P, hp, ip, adc_fwd, out_scale, ins, xns, zs,
+                vs, probs)
+        if np.argmax(zs[L - 1]) == Y[n]:
+            correct += 1
+    return correct

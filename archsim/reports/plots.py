@@ -1,0 +1,99 @@
+"""Report figures: energy breakdown per design and stage, per-unit timelines, model vs paper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from archsim.estimate import Estimate  # noqa: E402
+
+STAGE_COLORS = {"forward": "#4C72B0", "backward": "#DD8452", "update": "#55A868"}
+MAX_TIMELINE_ROWS = 24
+
+
+def _component_colors(components) -> dict[str, tuple]:
+    cmap = plt.get_cmap("tab20")
+    return {c: cmap(i % 20) for i, c in enumerate(sorted(components))}
+
+
+def energy_breakdown(est: Estimate, path: Path) -> None:
+    """Stacked bars: energy per stage split by component, one panel per design (own scale)."""
+    designs = list(est.sims)
+    colors = _component_colors(est.energy.component.unique())
+    fig, axes = plt.subplots(1, len(designs), figsize=(4.2 * len(designs), 4.6), squeeze=False)
+    for ax, design in zip(axes[0], designs):
+        df = est.energy[est.energy.design == design]
+        pv = df.pivot_table(index="stage", columns="component", values="energy_pj", aggfunc="sum", fill_value=0)
+        pv = pv.reindex([s for s in STAGE_COLORS if s in pv.index]) / 1e3
+        unit, scale = ("µJ", 1e-3) if pv.sum(axis=1).max() > 1e3 else ("nJ", 1.0)
+        bottom = pd.Series(0.0, index=pv.index)
+        for comp in pv.columns:
+            vals = pv[comp] * scale
+            ax.bar(pv.index, vals, bottom=bottom, color=colors[comp], label=comp)
+            bottom += vals
+        for x, total in zip(pv.index, bottom):
+            ax.annotate(f"{total:.3g}", (x, total), ha="center", va="bottom", fontsize=8)
+        ax.set_title(design)
+        ax.set_ylabel(f"energy per image ({unit})")
+    handles = {c: plt.Rectangle((0, 0), 1, 1, color=colors[c]) for c in sorted(colors)}
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(6, len(handles)), fontsize=8,
+               frameon=False)
+    fig.suptitle(f"{est.workload.name}: energy per image by stage and component")
+    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def timeline(est: Estimate, design: str, path: Path) -> None:
+    """Gantt chart of one image: when each unit is busy, coloured by stage."""
+    sim = est.sims[design]
+    busy = pd.DataFrame([(b.stage, b.unit, b.component, b.start_ns, b.end_ns) for b in sim.ledger.busy],
+                        columns=["stage", "unit", "component", "start", "end"])
+    key = "unit" if busy.unit.nunique() <= MAX_TIMELINE_ROWS else "component"
+    rows = list(dict.fromkeys(busy.sort_values("start")[key]))
+    total_ns = max((e for _, e in sim.ledger.stage_spans.values()), default=1.0)
+    unit, scale = ("µs", 1e-3) if total_ns > 2000 else ("ns", 1.0)
+    fig, ax = plt.subplots(figsize=(10, 0.35 * len(rows) + 1.6))
+    for stage, color in STAGE_COLORS.items():
+        sub = busy[busy.stage == stage]
+        for _, r in sub.iterrows():
+            ax.barh(rows.index(r[key]), (r.end - r.start) * scale, left=r.start * scale, color=color, height=0.7)
+    for stage, (s, e) in sim.ledger.stage_spans.items():
+        ax.axvline(e * scale, color="grey", lw=0.6, ls=":")
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"time within one image ({unit})")
+    ax.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in STAGE_COLORS.values()], list(STAGE_COLORS),
+              loc="lower right",
+              fontsize=8)
+    ax.set_title(f"{est.workload.name} on {design}: busy units per image ({total_ns / 1e3:.3g} µs)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def validation_scatter(table: pd.DataFrame, path: Path) -> None:
+    """Model vs paper for every reference cell (log-log), calibrated vs predicted marked."""
+    fig, ax = plt.subplots(figsize=(5.5, 5.2))
+    for kind, marker in (("calibrated", "s"), ("predicted", "o")):
+        sub = table[table.kind == kind]
+        ax.scatter(sub.paper, sub.model, marker=marker, label=f"{kind} ({len(sub)})", alpha=0.8)
+    lo = min(table.paper.min(), table.model.min()) * 0.7
+    hi = max(table.paper.max(), table.model.max()) * 1.4
+    ax.plot([lo, hi], [lo, hi], "k-", lw=0.8)
+    ax.fill_between([lo, hi], [lo * 0.75, hi * 0.75], [lo * 1.25, hi * 1.25], color="grey", alpha=0.15,
+                    label="±25 %")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("paper (nJ, µs or ratio)")
+    ax.set_ylabel("model")
+    ax.legend(fontsize=8)
+    ax.set_title("Validation against the reference table")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

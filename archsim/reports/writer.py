@@ -1,0 +1,65 @@
+"""Write a run's report folder (CSV + Markdown + PNG) atomically, and its terminal summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from archsim.accounting.energy import action_table
+from archsim.config.tech import Tech
+from archsim.estimate import Estimate
+from archsim.reports import plots, tables
+from archsim.reports.io import StagedReport
+from archsim.reports.markdown import summary_md, validation_md
+from archsim.reports.validation import validation_table
+
+
+def write_report(est: Estimate, tech: Tech, out_dir: Path, extra_sections: list[str] | None = None,
+                 extra_tables: dict[str, pd.DataFrame] | None = None) -> tuple[list[Path], pd.DataFrame | None]:
+    """All estimator outputs for one workload into `out_dir`; returns (files, validation table)."""
+    val = None
+    with StagedReport(out_dir) as rep:
+        rep.csv("energy.csv", est.energy[["design", "stage", "component", "energy_pj"]])
+        rep.csv("latency.csv", est.latency[["design", "stage", "latency_ns"]])
+        acts = pd.concat([action_table(s).assign(design=n) for n, s in est.sims.items()], ignore_index=True)
+        rep.csv("actions.csv", acts[["design", "stage", "component", "unit", "action", "count", "energy_pj_each",
+                                     "energy_pj"]])
+        rep.csv("layers.csv", tables.layer_table(est))
+        for name, df in (extra_tables or {}).items():
+            rep.csv(name, df)
+        rep.text("summary.md", summary_md(est, tech, extra_sections))
+        plots.energy_breakdown(est, rep.path("energy_breakdown.png"))
+        for design in est.sims:
+            plots.timeline(est, design, rep.path(f"timeline_{design}.png"))
+        ref = est.workload.reference
+        if ref is not None:
+            val = validation_table(est, ref)
+            if len(val):
+                rep.csv("validation.csv", val)
+                rep.text("validation.md", validation_md(val, ref))
+                plots.validation_scatter(val, rep.path("validation.png"))
+        files = rep.commit()
+    return files, val
+
+
+def terminal_summary(est: Estimate, val: pd.DataFrame | None) -> str:
+    """A compact one-screen table: per design, energy per stage, total energy, time, throughput."""
+    st = tables.stage_table(est)
+    tot = tables.totals(est).set_index("design")
+    stages = [s for s in tables.STAGE_ORDER if s != "total" and s in set(st.stage)]
+    head = f"{'design':<14}" + "".join(f"{s + ' nJ':>13}" for s in stages) + \
+        f"{'total nJ':>13}{'time µs':>10}{'images/s':>11}"
+    lines = [f"{est.workload.name} ({est.workload.mode}, trace: {est.trace.source})", head, "-" * len(head)]
+    for d in est.sims:
+        row = st[st.design == d].set_index("stage")
+        lines.append(f"{d:<14}" + "".join(f"{row.loc[s, 'energy_nJ']:>13.4g}" for s in stages)
+                     + f"{tot.loc[d, 'energy_nJ']:>13.4g}{tot.loc[d, 'latency_us']:>10.4g}"
+                     + f"{tot.loc[d, 'images_per_s']:>11.4g}")
+    if val is not None and len(val):
+        pred = val[val.kind == "predicted"]
+        worst = pred.rel_error.abs().max() * 100 if len(pred) else float("nan")
+        within = (val.rel_error.abs() <= 0.25).sum()
+        lines.append(f"validation: {len(val)} cells ({len(pred)} predicted), {within} within 25 %, "
+                     f"largest predicted error {worst:.1f} %")
+    return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""`archsim run`: one workload YAML → functional runs (if asked) → estimator → report folder."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from archsim.config.errors import ConfigError
+from archsim.estimate import Estimate, estimate, load_designs, load_tech, load_workload
+from archsim.reports.writer import terminal_summary, write_report
+
+
+@dataclass
+class RunResult:
+    """What `archsim run` produced."""
+
+    estimate: Estimate
+    out_dir: Path
+    files: list[Path]
+    validation: pd.DataFrame | None
+    seconds: float
+    extras: dict = field(default_factory=dict)
+
+
+def default_out_dir(name: str) -> Path:
+    return Path("reports") / name
+
+
+def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume: bool = False,
+                 data_dir: str | Path | None = None, functional: bool = True, progress: bool = True,
+                 echo=print) -> RunResult:
+    """Validate everything first (fail fast on bad YAML), then run the functional parts and the estimator."""
+    t0 = time.perf_counter()
+    path = Path(path)
+    workload = load_workload(path)
+    tech = load_tech(workload, path)
+    designs = load_designs(workload, path)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(workload.name)
+    data = Path(data_dir) if data_dir is not None else None
+
+    update_stats = None
+    sections: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    extras: dict = {}
+    if workload.trace.source == "functional" and not (functional and workload.functional):
+        if workload.functional is None:
+            raise ConfigError(path, [_problem("trace.source", "'functional' needs a functional: section "
+                                                              "(or set trace.source: analytical)")])
+        echo("note: --no-functional given; using the analytical update statistics instead", file=sys.stderr)
+    if functional and workload.functional is not None:
+        from archsim.functional.run import run_functional
+
+        summary = run_functional(workload, path, out, resume=resume, data_dir=data, progress=progress)
+        extras["functional"] = summary
+        if workload.trace.source == "functional":
+            update_stats = summary.update_stats
+        sections.append(_functional_section(summary))
+    if functional and workload.inference is not None:
+        from archsim.functional.inference.run import run_inference_study
+
+        study = run_inference_study(workload, path, out, resume=resume, data_dir=data, progress=progress)
+        extras["inference"] = study
+
+    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats)
+    if "inference" in extras:
+        from archsim.accounting.programming import programming_cost
+
+        cost = programming_cost(extras["inference"], est, tech)
+        tables["programming_cost.csv"] = cost
+        sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
+    files, val = write_report(est, tech, out, sections, tables)
+    return RunResult(est, out, files, val, time.perf_counter() - t0, extras)
+
+
+def _problem(key: str, msg: str):
+    from archsim.config.errors import Problem
+
+    return Problem(key, msg)
+
+
+def _functional_section(summary) -> str:
+    acc = getattr(summary, "final_test_acc", {}) or {}
+    rows = "\n".join(f"| {alg} | {acc_:.4f} |" for alg, acc_ in acc.items())
+    return ("## Functional accuracy (final test accuracy, mean over seeds)\n\n| algorithm | test_acc |\n|---|---|\n"
+            + rows + "\n\nSee accuracy.csv, updates.csv and drift.csv.")
+
+
+def print_run(result: RunResult, echo=print) -> None:
+    echo(terminal_summary(result.estimate, result.validation))
+    echo(f"wrote {len(result.files)} files to {result.out_dir}/ in {result.seconds:.2f} s")

@@ -1,0 +1,56 @@
+"""Run parts of a functional workload (subsets of algorithms/seeds) in separate processes, then merge.
+
+    python benchmarks/run_functional_parts.py run WORKLOAD OUT --algorithms mca --seeds 0 1 2 [--resume]
+    python benchmarks/run_functional_parts.py merge OUT PART_DIR [PART_DIR ...]
+
+`run` calls archsim.functional.run.run_functional with the workload's functional section restricted
+to the given algorithms/seeds; `merge` concatenates the parts' CSVs into OUT and redraws the plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from archsim.config.loader import load
+from archsim.config.workload import Workload
+from archsim.functional.io import write_csv
+from archsim.functional.plots import plot_drift, plot_updates
+from archsim.functional.run import run_functional
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("workload", type=Path)
+    r.add_argument("out", type=Path)
+    r.add_argument("--algorithms", nargs="+")
+    r.add_argument("--seeds", nargs="+", type=int)
+    r.add_argument("--resume", action="store_true")
+    r.add_argument("--no-progress", action="store_true")
+    m = sub.add_parser("merge")
+    m.add_argument("out", type=Path)
+    m.add_argument("parts", nargs="+", type=Path)
+    args = ap.parse_args()
+    if args.cmd == "run":
+        wl = load(Workload, args.workload)
+        update = {k: v for k, v in (("algorithms", args.algorithms), ("seeds", args.seeds)) if v}
+        wl = wl.model_copy(update={"functional": wl.functional.model_copy(update=update)})
+        summary = run_functional(wl, args.workload, args.out, resume=args.resume, progress=not args.no_progress)
+        print(summary.accuracy.groupby("algorithm").tail(1).to_string(index=False))
+        print("final test accuracy (mean over seeds):", summary.final_test_acc)
+    else:
+        for name in ("accuracy.csv", "updates.csv", "drift.csv"):
+            frames = [pd.read_csv(p / name) for p in args.parts if (p / name).is_file()]
+            write_csv(pd.concat(frames, ignore_index=True), args.out / name)
+        drift = pd.read_csv(args.out / "drift.csv")
+        if not drift.empty:
+            plot_drift(drift, args.out / "drift.png")
+        plot_updates(pd.read_csv(args.out / "updates.csv"), args.out / "updates_per_epoch.png")
+
+
+if __name__ == "__main__":
+    main()
