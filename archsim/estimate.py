@@ -62,7 +62,7 @@ def estimate(workload: Workload, workload_path: str | Path, *, tech: Tech | None
     tech = tech or load_tech(workload, workload_path)
     designs = designs or load_designs(workload, workload_path)
     source = "functional" if update_stats is not None else "analytical"
-    trace = build_trace(workload.name, workload.network, workload.mode, update_stats, workload.trace.update, source)
+    trace = build_trace(workload.name, workload.network, workload.mode, update_stats, workload.trace, source)
     sims = {d.name: simulate(trace, d, tech) for d in designs}
     energy = pd.concat([energy_by_component(s) for s in sims.values()], ignore_index=True)
     latency = pd.concat([stage_latency(s) for s in sims.values()], ignore_index=True)

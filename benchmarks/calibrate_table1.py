@@ -67,6 +67,7 @@ PARAMETERS = [
     ("tech", "primitives.adc_conversion.energy_pj", ("mca.computational_memory", "backward", "energy"), (0.1, 50)),
     ("tech", "primitives.sram_leakage.leakage_mw", ("mca.digital_unit", "forward", "energy"), (0.0, 1.0)),
     ("workload", "trace.update.d_nonzero_fraction", ("mca.digital_unit", "update", "energy"), (1e-4, 0.2)),
+    ("workload", "trace.error_zero_fraction_8bit", ("digital_mp", "backward", "energy"), (0.0, 0.95)),
     ("clock", "clock_ghz", ("digital32", "forward", "latency"), (0.3, 3.0)),
 ]
 

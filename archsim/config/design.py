@@ -109,6 +109,8 @@ class Design(Strict):
     update_quant_bits: PositiveInt = Field(3, le=32, description="bits of x and δ in the outer product")
     weight_bits: PositiveInt = Field(32, le=64, description="stored weight precision (digital designs)")
     act_bits: PositiveInt = Field(8, le=32, description="activation / error precision in SRAM")
+    zero_skipping: bool = Field(False, description="digital: gate weight reads and MACs of zero inputs "
+                                                   "(saves energy, not cycles)")
     crossbar: Crossbar = Crossbar()
     tile: Tile = Tile()
     mac_array: MacArray = MacArray()

@@ -35,10 +35,13 @@ class AnalyticalUpdate(Strict):
 
 
 class TraceConfig(Strict):
-    """Where the trace's update statistics come from."""
+    """Where the trace's update statistics come from, and stated input sparsity."""
 
     source: Literal["analytical", "functional"] = "analytical"
     update: AnalyticalUpdate = AnalyticalUpdate()
+    error_zero_fraction_8bit: float = Field(
+        0.0, ge=0, lt=1, description="back-propagated errors that quantise to exactly 0 at ≤ 8 bits "
+                                     "(designs with zero_skipping gate their weight reads and MACs)")
 
 
 class StageReference(Strict):

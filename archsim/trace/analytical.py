@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archsim.config.network import Network
 from archsim.config.shapes import LayerShape, flatten_layers, infer_shapes
-from archsim.config.workload import AnalyticalUpdate
+from archsim.config.workload import AnalyticalUpdate, TraceConfig
 from archsim.trace.ops import MvmOp, Step, Trace, UpdateOp, VectorOp
 from archsim.trace.stats import LayerUpdateStats
 
@@ -50,7 +50,7 @@ def _forward_ops(shapes: list[LayerShape]) -> list:
     return ops
 
 
-def _backward_ops(shapes: list[LayerShape]) -> list:
+def _backward_ops(shapes: list[LayerShape], zero_fraction_8bit: float) -> list:
     """Error back-propagation: output error, then for each weighted layer but the first Wᵀδ and f'."""
     flat = [s for s in flatten_layers(shapes)]
     weighted = [s for s in flat if s.weighted]
@@ -59,23 +59,23 @@ def _backward_ops(shapes: list[LayerShape]) -> list:
         if s.weighted:
             if s is weighted[0]:
                 break
-            ops.append(MvmOp(s.name, s.rows, s.cols, s.mvms, "backward", "derivative"))
+            ops.append(MvmOp(s.name, s.rows, s.cols, s.mvms, "backward", "derivative", zero_fraction_8bit))
         elif s.type in _VECTOR_KIND:
             ops.append(VectorOp(s.name, _VECTOR_KIND[s.type], s.in_elements))
     return ops
 
 
 def build_trace(name: str, network: Network, mode: str, update_stats: dict[str, LayerUpdateStats] | None,
-                update_cfg: AnalyticalUpdate, source: str = "analytical") -> Trace:
+                cfg: TraceConfig, source: str = "analytical") -> Trace:
     """The per-image trace: forward (and for training backward + update) steps."""
     shapes = infer_shapes(network)
     steps = [Step("forward", _forward_ops(shapes))]
     if mode == "train":
         weighted = [s for s in flatten_layers(shapes) if s.weighted]
-        stats = update_stats or analytical_update_stats(weighted, update_cfg)
+        stats = update_stats or analytical_update_stats(weighted, cfg.update)
         missing = [l.name for l in weighted if l.name not in stats]
         if missing:
             raise ValueError(f"update statistics missing for layers: {', '.join(missing)}")
-        steps.append(Step("backward", _backward_ops(shapes)))
+        steps.append(Step("backward", _backward_ops(shapes, cfg.error_zero_fraction_8bit)))
         steps.append(Step("update", [UpdateOp(l.name, l.rows, l.cols, l.mvms, stats[l.name]) for l in weighted]))
     return Trace(name, mode, source, steps)

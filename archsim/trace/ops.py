@@ -25,6 +25,7 @@ class MvmOp:
     mvms: int
     direction: Literal["forward", "backward"]
     post: str | None = None  # element-wise op fused onto the outputs (activation / derivative)
+    zero_fraction_8bit: float = 0.0  # inputs that are exactly 0 when quantised to ≤ 8 bits
 
     @property
     def in_len(self) -> int:

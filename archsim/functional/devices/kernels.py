@@ -107,3 +107,17 @@ def drifted(g, nu, t_since_pulse_s, P):
     if t_since_pulse_s <= t0:
         return g
     return g * (t_since_pulse_s / t0) ** (-nu)
+
+
+@njit(cache=True)
+def sample_steps(kind, P, g_edges, dg_grid, set_cdf, reset_cdf, g, n, count, reset, seed):
+    """`count` independent ΔG samples of one SET (or RESET if `reset`) pulse from state (g, n);
+    for characterising a device model (tests, plots)."""
+    np.random.seed(seed)
+    out = np.empty(count)
+    for k in range(count):
+        if reset:
+            out[k] = reset_pulse(kind, P, g_edges, dg_grid, reset_cdf, g) - g
+        else:
+            out[k] = set_pulse(kind, P, g_edges, dg_grid, set_cdf, g, n) - g
+    return out

@@ -35,29 +35,32 @@ class DigitalMachine(Machine):
         self.chi = ChiUpdate(self, trace) if (self.training and d.update == "chi_threshold") else None
 
     def _stream(self, stage: str, weight_reads: float, weight_writes: float, act_reads: float, macs: float,
-                pieces: int = 1, outputs: float = 0, post: str | None = None):
+                pieces: int = 1, outputs: float = 0, post: str | None = None, active: float = 1.0):
         """Process: `pieces` pipeline chunks of (weight SRAM ‖ activation broadcast) → MAC lanes
-        → `post` op on the chunk's outputs in the digital unit (overlapping the next chunk)."""
+        → `post` op on the chunk's outputs in the digital unit (overlapping the next chunk).
+        `active` < 1: zero-skipping gates that share of weight reads and MACs (energy, not cycles)."""
         k = max(1, min(MAX_CHUNKS, pieces))
         bits = self.design.act_bits
 
         def chunk():
             r, w = weight_reads / k, weight_writes / k
             yield from self.parallel(
-                self.wsram.work(stage, self.wsram.access_ns(r, w), {"read": r, "write": w}),
+                self.wsram.work(stage, self.wsram.access_ns(r, w), {"read": r * active, "write": w}),
                 self.act_io(stage, act_reads / k, 0, bits),
             )
-            yield from self.mac.work(stage, self.mac.ns(macs / k), {"mac": macs / k})
+            yield from self.mac.work(stage, self.mac.ns(macs / k), {"mac": macs / k * active})
             if outputs:
                 yield from self.elementwise(stage, post, outputs / k)
 
         yield from self.parallel(*(chunk() for _ in range(k)))
 
     def mvm(self, stage: str, op: MvmOp):
-        rounds = math.ceil(op.out_len / self.design.mac_array.lanes)
-        words = self.wsram.words(op.rows * op.cols * self.design.weight_bits) * op.mvms
+        d = self.design
+        rounds = math.ceil(op.out_len / d.mac_array.lanes)
+        words = self.wsram.words(op.rows * op.cols * d.weight_bits) * op.mvms
+        active = 1.0 - (op.zero_fraction_8bit if d.zero_skipping and d.act_bits <= 8 else 0.0)
         yield from self._stream(stage, words, 0, op.in_len * rounds * op.mvms, op.macs, pieces=rounds * op.mvms,
-                                outputs=op.out_len * op.mvms, post=op.post)
+                                outputs=op.out_len * op.mvms, post=op.post, active=active)
 
     def update(self, stage: str, op: UpdateOp):
         if self.chi is not None:

@@ -1,0 +1,150 @@
+"""Software training (SGD, resume) and the inference-study entry point on small MNIST subsets."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from archsim.config.errors import ConfigError
+from archsim.config.loader import load
+from archsim.config.workload import Workload
+from archsim.functional.inference import run as run_module
+from archsim.functional.inference.run import run_inference_study
+from archsim.functional.layers import FunctionalNetwork
+from archsim.functional.software import trainer as trainer_module
+from archsim.functional.software import TrainSettings, evaluate, load_weights, save_weights, train
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICK = ROOT / "workloads" / "lenet_mnist_infer_quick.yaml"
+
+
+@pytest.fixture(scope="module")
+def mnist_dir() -> Path:
+    d = Path(os.environ.get("ARCHSIM_DATA") or ROOT / "../shared/data/mnist").resolve()
+    if not (d / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"MNIST not found in {d} (set ARCHSIM_DATA)")
+    return d
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_dir):
+    from archsim.functional.datasets.mnist import load_mnist
+    return load_mnist(mnist_dir)
+
+
+@pytest.fixture(scope="module")
+def lenet():
+    return load(Workload, QUICK).network
+
+
+def test_sgd_training_of_a_cnn_learns_mnist(mnist, lenet):
+    model = FunctionalNetwork(lenet, seed=0)
+    hist = train(model, mnist.x_train[:3000], mnist.y_train[:3000], mnist.x_test[:1000], mnist.y_test[:1000],
+                 TrainSettings(epochs=2, batch_size=32, lr=0.05), progress=False)
+    assert list(hist.columns) == ["phase", "epoch", "lr", "train_loss", "train_acc", "test_acc", "time_s"]
+    assert hist["train_loss"].iloc[1] < hist["train_loss"].iloc[0]
+    assert hist["test_acc"].iloc[-1] > 0.9
+
+
+def test_resume_is_bit_identical_and_weights_roundtrip(mnist, lenet, tmp_path, monkeypatch):
+    x, y = mnist.x_train[:256], mnist.y_train[:256]
+    xt, yt = mnist.x_test[:100], mnist.y_test[:100]
+    s = TrainSettings(epochs=2, batch_size=64, lr=0.05, eta_tr=0.038, clip_alpha=2.0)
+    straight = FunctionalNetwork(lenet, seed=1)
+    train(straight, x, y, xt, yt, s, checkpoint=tmp_path / "a.npz", progress=False)
+
+    calls = {"n": 0}
+    real_epoch = trainer_module._train_epoch
+
+    def crash_on_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+    monkeypatch.setattr(trainer_module, "_train_epoch", crash_on_second)
+    interrupted = FunctionalNetwork(lenet, seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        train(interrupted, x, y, xt, yt, s, checkpoint=tmp_path / "b.npz", progress=False)
+    monkeypatch.setattr(trainer_module, "_train_epoch", real_epoch)
+    resumed = FunctionalNetwork(lenet, seed=99)  # different init: everything must come from the checkpoint
+    hist = train(resumed, x, y, xt, yt, s, checkpoint=tmp_path / "b.npz", resume=True, progress=False)
+    assert list(hist["epoch"]) == [1, 2]
+    for k, v in straight.state().items():
+        np.testing.assert_array_equal(resumed.state()[k], v, err_msg=k)
+
+    save_weights(straight, tmp_path / "w.npz")
+    copy = FunctionalNetwork(lenet, seed=5)
+    load_weights(copy, tmp_path / "w.npz")
+    assert evaluate(copy, xt, yt) == evaluate(straight, xt, yt)
+
+
+def _tiny_workload(tmp_path: Path) -> Path:
+    data = yaml.safe_load(QUICK.read_text())
+    data["inference"].update({
+        "training": {"train_images": 800, "epochs": 1, "batch_size": 64},
+        "hwa": {"epochs": 1}, "test_images": 400, "repeats": 2, "times_s": [25, 86400],
+        "calibration_images": 200, "device_model": str(ROOT / "tech" / "pcm_inference.yaml")})
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_run_inference_study_writes_outputs_and_resumes(mnist_dir, tmp_path, monkeypatch):
+    path = _tiny_workload(tmp_path)
+    workload = load(Workload, path)
+    out = tmp_path / "out"
+    summary = run_inference_study(workload, path, out, data_dir=mnist_dir, progress=False)
+    for name in ("accuracy_vs_time.csv", "accuracy_vs_time.png", "training.csv", "programming.csv",
+                 "checkpoints/fp32_weights.npz", "checkpoints/hwa_weights.npz"):
+        assert (out / name).is_file(), name
+    acc = pd.read_csv(out / "accuracy_vs_time.csv")
+    assert list(acc.columns) == ["model", "compensation", "t_s", "test_acc_mean", "test_acc_std", "repeats"]
+    assert len(acc) == 2 * 3 * 2 and set(acc["repeats"]) == {2}
+    assert acc["test_acc_mean"].between(0, 1).all() and (acc["test_acc_std"] >= 0).all()
+    assert 0.5 < summary.fp32_test_acc <= 1
+    assert list(summary.programming) == ["conv1", "conv2", "fc1", "fc2"]
+    conv2 = summary.programming["conv2"]
+    assert conv2.devices_programmed == conv2.devices_reset == 16 * 25 * 32
+    assert conv2.converged_fraction >= 0.99 and conv2.mean_iterations >= 1
+    assert summary.calibration_columns == {"conv1": 16, "conv2": 64, "fc1": 128 * 3, "fc2": 10}
+    training = pd.read_csv(out / "training.csv")
+    assert set(training["phase"]) == {"fp32", "hwa"}
+
+    def no_training(*a, **k):
+        raise AssertionError("resume must not retrain")
+    monkeypatch.setattr(run_module, "train", no_training)
+    again = run_inference_study(workload, path, out, resume=True, data_dir=mnist_dir, progress=False)
+    pd.testing.assert_frame_equal(again.accuracy_vs_time, summary.accuracy_vs_time)
+
+
+def test_study_is_deterministic_and_drift_hurts_without_compensation(mnist_dir, tmp_path):
+    path = _tiny_workload(tmp_path)
+    workload = load(Workload, path)
+    a = run_inference_study(workload, path, tmp_path / "a", data_dir=mnist_dir, progress=False)
+    b = run_inference_study(workload, path, tmp_path / "b", data_dir=mnist_dir, progress=False)
+    pd.testing.assert_frame_equal(a.accuracy_vs_time, b.accuracy_vs_time)
+    acc = a.accuracy_vs_time.set_index(["model", "compensation", "t_s"])["test_acc_mean"]
+    assert acc[("hwa", "none", 86400.0)] < acc[("hwa", "global", 86400.0)] - 0.05
+
+
+def test_network_that_does_not_fit_mnist_is_a_config_error(tmp_path):
+    data = yaml.safe_load(QUICK.read_text())
+    data["network"]["input_shape"] = [1, 32, 32]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as exc:
+        run_inference_study(load(Workload, path), path, tmp_path / "out", progress=False)
+    assert "network.input_shape" in str(exc.value)
+
+
+def test_unknown_inference_key_names_the_allowed_keys(tmp_path):
+    data = yaml.safe_load(QUICK.read_text())
+    data["inference"]["repeat"] = 3
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as exc:
+        load(Workload, path)
+    assert "inference.repeat" in str(exc.value) and "repeats" in str(exc.value)
