@@ -29,32 +29,49 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
-    """Field names allowed at the parent of `loc` (for 'unknown key' messages), if resolvable."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", None)
-        if fields is None:
-            # a discriminated-union tag (e.g. 'dense') names the member model
-            return None
-        if part not in fields:
-            return None
-        current = _unwrap(fields[part].annotation)
-    fields = getattr(current, "model_fields", None)
-    return sorted(fields) if fields else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Find the first BaseModel class inside Optional[...], list[...], dict[str, ...]."""
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Every BaseModel class inside an annotation (Optional, list, dict, Annotated unions)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
+    found: list[type[BaseModel]] = []
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _unwrap(arg)
-        if found is not None:
-            return found
+        found.extend(_models_in(arg))
+    return found
+
+
+def _tag_model(candidates: list[type[BaseModel]], tag: str) -> type[BaseModel] | None:
+    """The member of a discriminated union whose `type` literal is `tag`."""
+    for m in candidates:
+        f = m.model_fields.get("type")
+        if f is not None and tag in (getattr(f.annotation, "__args__", ()) or ()):
+            return m
     return None
+
+
+def _walk(model: type[BaseModel], loc: tuple) -> tuple[list[str], list[str] | None]:
+    """Display path of `loc` (union tags dropped) and the keys allowed where it ends."""
+    shown: list[str] = []
+    candidates: list[type[BaseModel]] = [model]
+    current: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            shown.append(str(part))
+            continue
+        if part not in current.model_fields:
+            tagged = _tag_model(candidates, str(part))
+            if tagged is not None:
+                current = tagged  # pydantic puts the union tag in the path; users never wrote it
+                continue
+            shown.append(str(part))
+            current = None
+            continue
+        shown.append(str(part))
+        candidates = _models_in(current.model_fields[part].annotation)
+        current = candidates[0] if candidates else None
+    if loc:
+        shown.append(str(loc[-1]))
+    allowed = sorted(current.model_fields) if current is not None and loc and isinstance(loc[-1], str) else None
+    return shown, allowed
 
 
 def format_validation_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> list[Problem]:
@@ -62,11 +79,11 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], prefix
     problems = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        key = ".".join(str(p) for p in loc)
+        shown, allowed = _walk(model, loc)
+        key = ".".join(shown)
         if prefix:
             key = f"{prefix}.{key}" if key else prefix
         if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(model, loc)
             msg = f"unknown key '{loc[-1]}'"
             if allowed:
                 msg += f"; allowed keys here: {', '.join(allowed)}"

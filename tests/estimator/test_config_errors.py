@@ -1,0 +1,79 @@
+"""Malformed YAMLs: one clear line per problem (file, key path, allowed values), exit 2, no traceback."""
+
+from __future__ import annotations
+
+import yaml
+
+from archsim.cli import main
+from tests.estimator.helpers import ROOT, write_workload
+
+
+def _run(capsys, *args):
+    code = main(list(map(str, args)))
+    out = capsys.readouterr()
+    return code, out.err
+
+
+def test_unknown_key_names_file_key_and_allowed(tmp_path, capsys):
+    path = write_workload(tmp_path, [10, 5], extra={"bacth_size": 4})
+    code, err = _run(capsys, "run", path, "--out", tmp_path / "o")
+    assert code == 2
+    assert str(path) in err and "bacth_size" in err and "batch_size" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_wrong_type_and_out_of_range_design_override(tmp_path, capsys):
+    path = write_workload(tmp_path, [10, 5], designs=[
+        {"name": "bad", "base": "mca", "overrides": {"tile": {"adc_bits": 0, "adcs_per_array": "many"}}}])
+    code, err = _run(capsys, "run", path, "--out", tmp_path / "o")
+    assert code == 2
+    assert "designs.0.overrides.tile.adc_bits" in err and "greater than 0" in err
+    assert "designs.0.overrides.tile.adcs_per_array" in err
+    assert len([line for line in err.splitlines() if line.startswith("error:")]) == 2
+
+
+def test_unknown_design_lists_builtins(tmp_path, capsys):
+    path = write_workload(tmp_path, [10, 5], designs=["mcaa"])
+    code, err = _run(capsys, "check", path)
+    assert code == 2 and "mcaa" in err and "digital32" in err and "digital_mp" in err
+
+
+def test_negative_energy_in_tech(tmp_path, capsys):
+    tech = yaml.safe_load((ROOT / "tech" / "14lpp.yaml").read_text())
+    tech["primitives"]["adc_conversion"]["energy_pj"] = -1
+    del tech["primitives"]["int_add"]["source"]
+    p = tmp_path / "tech.yaml"
+    p.write_text(yaml.safe_dump(tech))
+    code, err = _run(capsys, "check", p)
+    assert code == 2
+    assert "primitives.adc_conversion.energy_pj" in err and "greater than or equal to 0" in err
+    assert "primitives.int_add.source: required key is missing" in err
+
+
+def test_bad_layer_type_lists_allowed_types(tmp_path, capsys):
+    path = write_workload(tmp_path, [10, 5])
+    data = yaml.safe_load(path.read_text())
+    data["network"]["layers"][0]["type"] = "dens"
+    path.write_text(yaml.safe_dump(data))
+    code, err = _run(capsys, "run", path, "--out", tmp_path / "o")
+    assert code == 2 and "network.layers.0" in err and "'dense'" in err and "'conv2d'" in err
+
+
+def test_yaml_syntax_error_and_missing_file(tmp_path, capsys):
+    p = tmp_path / "broken.yaml"
+    p.write_text("kind: workload\nname: [unclosed\n")
+    code, err = _run(capsys, "run", p)
+    assert code == 2 and "invalid YAML" in err and "line" in err
+    code, err = _run(capsys, "run", tmp_path / "nope.yaml")
+    assert code == 2 and "file not found" in err
+
+
+def test_layer_shapes_that_do_not_fit(tmp_path, capsys):
+    path = write_workload(tmp_path, [10, 5])
+    data = yaml.safe_load(path.read_text())
+    data["network"]["input_shape"] = [1, 28, 28]
+    data["network"]["layers"] = [{"type": "conv2d", "out_channels": 4, "kernel": 40}]
+    path.write_text(yaml.safe_dump(data))
+    code, err = _run(capsys, "run", path, "--out", tmp_path / "o")
+    assert code == 2 and "kernel 40 does not fit" in err
