@@ -1,6 +1,6 @@
 """Run parts of a functional workload (subsets of algorithms/seeds) in separate processes, then merge.
 
-    python benchmarks/run_functional_parts.py run WORKLOAD OUT --algorithms mca --seeds 0 1 2 [--resume]
+    python benchmarks/run_functional_parts.py run WORKLOAD OUT --algorithms mca --seeds 0 1 2 [--set k=v ...] [--resume]
     python benchmarks/run_functional_parts.py merge OUT PART_DIR [PART_DIR ...]
 
 `run` calls archsim.functional.run.run_functional with the workload's functional section restricted
@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from archsim.config.loader import load
+import yaml
+
+from archsim.config.functional import FunctionalConfig
+from archsim.config.loader import load, validate
 from archsim.config.workload import Workload
 from archsim.functional.io import write_csv
 from archsim.functional.plots import plot_drift, plot_updates
@@ -29,6 +32,8 @@ def main() -> None:
     r.add_argument("out", type=Path)
     r.add_argument("--algorithms", nargs="+")
     r.add_argument("--seeds", nargs="+", type=int)
+    r.add_argument("--set", nargs="*", default=[], metavar="KEY=YAML",
+                   help="override functional settings, e.g. update_bits=3 epsilon_reset=0.74")
     r.add_argument("--resume", action="store_true")
     r.add_argument("--no-progress", action="store_true")
     m = sub.add_parser("merge")
@@ -38,7 +43,11 @@ def main() -> None:
     if args.cmd == "run":
         wl = load(Workload, args.workload)
         update = {k: v for k, v in (("algorithms", args.algorithms), ("seeds", args.seeds)) if v}
-        wl = wl.model_copy(update={"functional": wl.functional.model_copy(update=update)})
+        for item in args.set:
+            key, _, value = item.partition("=")
+            update[key] = yaml.safe_load(value)
+        data = {**wl.functional.model_dump(), **update}
+        wl = wl.model_copy(update={"functional": validate(FunctionalConfig, data, args.workload, "functional")})
         summary = run_functional(wl, args.workload, args.out, resume=args.resume, progress=not args.no_progress)
         print(summary.accuracy.groupby("algorithm").tail(1).to_string(index=False))
         print("final test accuracy (mean over seeds):", summary.final_test_acc)

@@ -59,19 +59,18 @@ def timeline(est: Estimate, design: str, path: Path) -> None:
     total_ns = max((e for _, e in sim.ledger.stage_spans.values()), default=1.0)
     unit, scale = ("µs", 1e-3) if total_ns > 2000 else ("ns", 1.0)
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(rows) + 1.6))
-    for stage, color in STAGE_COLORS.items():
-        sub = busy[busy.stage == stage]
-        for _, r in sub.iterrows():
-            ax.barh(rows.index(r[key]), (r.end - r.start) * scale, left=r.start * scale, color=color, height=0.7)
+    for (stage, row), sub in busy.groupby(["stage", key], sort=False):
+        spans = list(zip(sub.start * scale, (sub.end - sub.start) * scale))
+        y = rows.index(row)
+        ax.broken_barh(spans, (y - 0.35, 0.7), color=STAGE_COLORS.get(stage, "grey"))
     for stage, (s, e) in sim.ledger.stage_spans.items():
         ax.axvline(e * scale, color="grey", lw=0.6, ls=":")
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(f"time within one image ({unit})")
     ax.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in STAGE_COLORS.values()], list(STAGE_COLORS),
-              loc="lower right",
-              fontsize=8)
-    ax.set_title(f"{est.workload.name} on {design}: busy units per image ({total_ns / 1e3:.3g} µs)")
+              loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=8, frameon=False)
+    ax.set_title(f"{est.workload.name} on {design}: busy units per image ({total_ns / 1e3:.4g} µs)", loc="left")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

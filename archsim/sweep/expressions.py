@@ -12,6 +12,7 @@ import operator
 from typing import Any, Callable
 
 ROOTS = ("design", "tech", "workload")
+METRIC_ROOT = "metrics"   # derived metrics may also read a point's results, e.g. metrics.arrays
 FUNCTIONS: dict[str, Callable] = {"min": min, "max": max, "abs": abs, "log2": math.log2, "sqrt": math.sqrt}
 _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
         ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
@@ -39,8 +40,9 @@ def _dotted(node: ast.AST) -> str | None:
 class Expression:
     """A parsed expression; `variables` lists the dotted names it reads."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, roots: tuple[str, ...] = ROOTS):
         self.text = text
+        self.roots = roots
         try:
             self._tree = ast.parse(text, mode="eval").body
         except SyntaxError as exc:
@@ -51,8 +53,8 @@ class Expression:
     def _check(self, node: ast.AST) -> None:
         name = _dotted(node)
         if name is not None:
-            if name.split(".")[0] not in ROOTS:
-                raise ExpressionError(f"'{name}': variables start with one of {', '.join(ROOTS)}")
+            if name.split(".")[0] not in self.roots:
+                raise ExpressionError(f"'{name}': variables start with one of {', '.join(self.roots)}")
             self.variables.append(name)
             return
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool)):

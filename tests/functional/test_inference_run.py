@@ -42,11 +42,11 @@ def lenet():
 
 def test_sgd_training_of_a_cnn_learns_mnist(mnist, lenet):
     model = FunctionalNetwork(lenet, seed=0)
-    hist = train(model, mnist.x_train[:3000], mnist.y_train[:3000], mnist.x_test[:1000], mnist.y_test[:1000],
+    hist = train(model, mnist.x_train[:2000], mnist.y_train[:2000], mnist.x_test[:500], mnist.y_test[:500],
                  TrainSettings(epochs=2, batch_size=32, lr=0.05), progress=False)
     assert list(hist.columns) == ["phase", "epoch", "lr", "train_loss", "train_acc", "test_acc", "time_s"]
     assert hist["train_loss"].iloc[1] < hist["train_loss"].iloc[0]
-    assert hist["test_acc"].iloc[-1] > 0.9
+    assert hist["test_acc"].iloc[-1] > 0.85
 
 
 def test_resume_is_bit_identical_and_weights_roundtrip(mnist, lenet, tmp_path, monkeypatch):
@@ -84,8 +84,8 @@ def test_resume_is_bit_identical_and_weights_roundtrip(mnist, lenet, tmp_path, m
 def _tiny_workload(tmp_path: Path) -> Path:
     data = yaml.safe_load(QUICK.read_text())
     data["inference"].update({
-        "training": {"train_images": 800, "epochs": 1, "batch_size": 64},
-        "hwa": {"epochs": 1}, "test_images": 400, "repeats": 2, "times_s": [25, 86400],
+        "training": {"train_images": 600, "epochs": 1, "batch_size": 32},
+        "hwa": {"epochs": 1}, "test_images": 300, "repeats": 2, "times_s": [25, 86400],
         "calibration_images": 200, "device_model": str(ROOT / "tech" / "pcm_inference.yaml")})
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -112,6 +112,8 @@ def test_run_inference_study_writes_outputs_and_resumes(mnist_dir, tmp_path, mon
     assert summary.calibration_columns == {"conv1": 16, "conv2": 64, "fc1": 128 * 3, "fc2": 10}
     training = pd.read_csv(out / "training.csv")
     assert set(training["phase"]) == {"fp32", "hwa"}
+    acc_by = summary.accuracy_vs_time.set_index(["model", "compensation", "t_s"])["test_acc_mean"]
+    assert acc_by[("hwa", "none", 86400.0)] < acc_by[("hwa", "global", 86400.0)] - 0.05  # drift hurts BN nets
 
     def no_training(*a, **k):
         raise AssertionError("resume must not retrain")
@@ -120,14 +122,23 @@ def test_run_inference_study_writes_outputs_and_resumes(mnist_dir, tmp_path, mon
     pd.testing.assert_frame_equal(again.accuracy_vs_time, summary.accuracy_vs_time)
 
 
-def test_study_is_deterministic_and_drift_hurts_without_compensation(mnist_dir, tmp_path):
-    path = _tiny_workload(tmp_path)
-    workload = load(Workload, path)
-    a = run_inference_study(workload, path, tmp_path / "a", data_dir=mnist_dir, progress=False)
-    b = run_inference_study(workload, path, tmp_path / "b", data_dir=mnist_dir, progress=False)
-    pd.testing.assert_frame_equal(a.accuracy_vs_time, b.accuracy_vs_time)
-    acc = a.accuracy_vs_time.set_index(["model", "compensation", "t_s"])["test_acc_mean"]
-    assert acc[("hwa", "none", 86400.0)] < acc[("hwa", "global", 86400.0)] - 0.05
+def test_accuracy_vs_time_is_deterministic_for_a_seed():
+    from archsim.config.inference import InferenceStudyConfig
+    from archsim.functional.devices.inference_pcm import InferencePCM, default_model_path
+    from archsim.functional.inference.study import StudyData, run_repeats
+
+    model = FunctionalNetwork(load(Workload, QUICK).network, seed=3)
+    rng = np.random.default_rng(0)
+    data = StudyData(rng.uniform(0, 1, (200, 784)).astype(np.float32), rng.integers(0, 10, 200),
+                     rng.uniform(0, 1, (100, 784)).astype(np.float32))
+    cfg = InferenceStudyConfig(times_s=[25, 1e5], repeats=2, eval_batch_size=100)
+    pcm = InferencePCM.from_yaml(default_model_path())
+    a, _ = run_repeats(model, "hwa", pcm, cfg, data, progress=False)
+    b, _ = run_repeats(model, "hwa", pcm, cfg, data, progress=False)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 2 * 2 * 3
+    c, _ = run_repeats(model, "hwa", pcm, cfg.model_copy(update={"seed": 1}), data, progress=False)
+    assert not c["test_acc"].equals(a["test_acc"])
 
 
 def test_network_that_does_not_fit_mnist_is_a_config_error(tmp_path):

@@ -126,7 +126,7 @@ def _download(directory: Path) -> list[str]:
                 with urllib.request.urlopen(mirror + name, timeout=60) as resp:
                     payload = resp.read()
             except OSError as exc:
-                errors.append(f"{mirror}{name}: {exc}")
+                errors.append(f"{mirror}: {exc}")
                 continue
             if hashlib.sha256(payload).hexdigest() != CANONICAL_SHA256[name]:
                 errors.append(f"{mirror}{name}: hash mismatch")
@@ -159,13 +159,17 @@ def load_mnist(data_dir: str | Path | None = None, *, download: bool = True) -> 
         problems = verify_dir(directory)
         if not problems:
             return _load_dir(directory)
-        looked.append(Problem(f"{label} ({directory})", "; ".join(p.key + ": " + p.message for p in problems)))
+        if all(p.message.startswith("missing") for p in problems) and len(problems) == len(FILES):
+            summary = "no MNIST files there"
+        else:
+            summary = "; ".join(p.key + ": " + p.message for p in problems)
+        looked.append(Problem(f"{label} ({directory})", summary))
     if download:
         target = cache_dir()
         errors = _download(target)
         if not verify_dir(target):
             return _load_dir(target)
-        looked.append(Problem(f"download into {target}", "; ".join(errors) or "files still invalid"))
+        looked.append(Problem(f"download into {target}", "; ".join(dict.fromkeys(errors)) or "files still invalid"))
     looked.append(Problem("fix", f"put {', '.join(FILES)} (from {MIRRORS[0]}) into a directory and pass it "
                                  f"as data_dir / --data-dir or set {ENV_VAR}; or allow download to {cache_dir()}"))
     raise ConfigError("MNIST", looked)

@@ -1,0 +1,36 @@
+"""`archsim sweep SWEEP.yaml`: validate, evaluate the unfinished points, write the report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from archsim.config.errors import ConfigError, Problem
+from archsim.sweep.config import load_sweep
+from archsim.sweep.execute import run_sweep
+from archsim.sweep.report import write_sweep_report
+
+
+def default_out_dir(name: str) -> Path:
+    return Path("reports") / name
+
+
+def run_sweep_command(args, echo=print) -> int:
+    """Entry point of the CLI's `sweep` subcommand (args: sweep, out, workers, scheduler, fresh, quiet)."""
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(None, [Problem("--workers", f"must be >= 1 (got {args.workers})")])
+    plan = load_sweep(args.sweep)
+    out = Path(args.out) if args.out is not None else default_out_dir(plan.sweep.name)
+    run = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
+                    progress=not args.quiet)
+    rate = f"{run.evaluated / run.seconds:.1f} points/s" if run.evaluated and run.seconds > 0 else "-"
+    run_info = (f"last run: {run.evaluated} points evaluated ({run.skipped} reused from earlier runs) on "
+                f"{run.where} in {run.seconds:.1f} s ({rate}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    files = write_sweep_report(plan, out, run.records, run_info)
+    statuses = [r["status"] for r in run.records.values()]
+    counts = {s: statuses.count(s) for s in ("ok", "invalid", "failed")}
+    echo(f"{plan.sweep.name}: {len(plan.points)} points ({len(plan.points) - len(plan.todo)} excluded by "
+         f"iso.require); {counts['ok']} ok, {counts['invalid']} invalid, {counts['failed']} failed")
+    echo(run_info)
+    echo(f"wrote {len(files)} files to {out}/ (points.jsonl keeps every finished point for resume)")
+    return 1 if counts["failed"] else 0
