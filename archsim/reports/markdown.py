@@ -30,6 +30,13 @@ def summary_md(est: Estimate, tech: Tech, extra_sections: list[str] | None = Non
     facts = tables.facts_table(est)
     prims = pd.DataFrame([(k, p.energy_pj, p.latency_ns, p.leakage_mw, p.source) for k, p in tech.primitives.items()],
                          columns=["primitive", "energy_pj", "latency_ns", "leakage_mW", "source"])
+    layers = tables.layer_table(est)
+    agg = {"adc_conversions": "sum", "macs": "sum"}
+    counts = layers.groupby("design", sort=False).agg(agg).reset_index()
+    weighted = layers[layers.mvm_cycles > 0].drop_duplicates(["design", "layer"])
+    counts["mvm_cycles"] = counts.design.map(weighted.groupby("design").mvm_cycles.sum()).fillna(0)
+    if "arrays" in weighted:
+        counts["arrays"] = counts.design.map(weighted.groupby("design").arrays.sum()).fillna(0)
     parts = [
         f"# {w.name}: energy and latency per image",
         "",
@@ -57,6 +64,10 @@ def summary_md(est: Estimate, tech: Tech, extra_sections: list[str] | None = Non
         "",
         "Energy = Σ action counts × per-action energy (actions.csv) + leakage × stage time.",
         "Latency comes from the discrete-event schedule (timeline_<design>.png).",
+        "",
+        "## Work per image (all layers; per layer in layers.csv)",
+        "",
+        _md(counts),
         "",
         "## Design facts",
         "",

@@ -13,6 +13,7 @@ from archsim.reports import plots, tables
 from archsim.reports.io import StagedReport
 from archsim.reports.markdown import summary_md, validation_md
 from archsim.reports.validation import validation_table
+from archsim.trace.table import trace_table
 
 
 def write_report(est: Estimate, tech: Tech, out_dir: Path, extra_sections: list[str] | None = None,
@@ -26,6 +27,7 @@ def write_report(est: Estimate, tech: Tech, out_dir: Path, extra_sections: list[
         rep.csv("actions.csv", acts[["design", "stage", "component", "unit", "action", "count", "energy_pj_each",
                                      "energy_pj"]])
         rep.csv("layers.csv", tables.layer_table(est))
+        rep.csv("trace.csv", trace_table(est.trace))
         for name, df in (extra_tables or {}).items():
             rep.csv(name, df)
         rep.text("summary.md", summary_md(est, tech, extra_sections))

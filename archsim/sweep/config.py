@@ -217,7 +217,14 @@ def load_sweep(path: str | Path) -> SweepPlan:
 
 
 def _check_names(sweep: Sweep, path: Path, context, metrics: list[str]) -> None:
-    """Every target exists in the base data; objectives and plot axes name real metric columns."""
+    """Every target exists in the base data; objectives and plot axes name real metric columns;
+    derived expressions read known variables (a derived metric may use the ones before it)."""
+    from archsim.sweep.expressions import METRIC_ROOT, ROOTS
+    from archsim.sweep.points import parse_expressions
+
+    for i, (name, text) in enumerate(sweep.derived.items()):
+        known = sweep.targets + [f"{METRIC_ROOT}.{m}" for m in metrics[:len(metrics) - len(sweep.derived) + i]]
+        parse_expressions([text], f"derived.{name}", path, context, known, ROOTS + (METRIC_ROOT,))
     problems = []
     for i, axis in enumerate(sweep.axes):
         for t in axis.targets:

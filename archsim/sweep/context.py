@@ -18,6 +18,7 @@ from archsim.config.tech import Tech
 from archsim.config.workload import Workload
 from archsim.estimate import load_tech, load_workload
 from archsim.sweep.config import FunctionalSweep, Sweep
+from archsim.sweep.expressions import METRIC_ROOT, ROOTS, Expression
 
 ROOT_MODELS: dict[str, type[BaseModel]] = {"design": Design, "tech": Tech, "workload": Workload}
 
@@ -31,6 +32,7 @@ class SweepContext:
     tech: Tech
     design: Design
     functional: FunctionalSweep | None = None
+    derived: dict[str, str] = field(default_factory=dict)   # name → expression (sweep's derived:)
     out_dir: str | None = None          # set by the executor (functional runs write per-point folders)
     _data: dict[str, dict] = field(default_factory=dict, repr=False)
 
@@ -94,7 +96,24 @@ class SweepContext:
         from archsim.sweep.evaluate import point_metrics
 
         names = list(point_metrics(self, self.workload, self.tech, self.design)[0])
-        return names + (["test_acc"] if self.functional is not None else [])
+        return names + (["test_acc"] if self.functional is not None else []) + list(self.derived)
+
+    def derive(self, values: dict[str, Any], metrics: dict[str, float]) -> dict[str, float]:
+        """The sweep's derived metrics of one evaluated point (each may use the ones before it);
+        computed when reporting, so editing `derived:` needs no re-evaluation. NaN where undefined."""
+        known = dict(metrics)
+        base = self.lookup(values)
+
+        def get(name: str) -> Any:
+            root, _, rest = name.partition(".")
+            return known[rest] if root == METRIC_ROOT else base(name)
+
+        for name, text in self.derived.items():
+            try:
+                known[name] = float(Expression(text, ROOTS + (METRIC_ROOT,)).evaluate(get))
+            except (KeyError, ArithmeticError, TypeError, ValueError):
+                known[name] = float("nan")
+        return {name: known[name] for name in self.derived}
 
 
 def build_context(sweep: Sweep, sweep_path: Path, workload_path: Path) -> SweepContext:
@@ -107,14 +126,14 @@ def build_context(sweep: Sweep, sweep_path: Path, workload_path: Path) -> SweepC
         fdata = deep_merge({**fdata, "algorithms": [sweep.functional.algorithm]}, sweep.functional.overrides)
         workload = validate(Workload, {**workload.model_dump(), "functional": fdata}, sweep_path,
                             prefix="functional.overrides (merged into the workload's functional:)")
-    base = SweepContext(workload, str(workload_path), tech, design, sweep.functional)
+    base = SweepContext(workload, str(workload_path), tech, design, sweep.functional, dict(sweep.derived))
     if not sweep.fixed:
         return base
     problems = [Problem(f"fixed.{t}", msg) for t in sweep.fixed if (msg := base.missing_target(t))]
     if problems:
         raise ConfigError(sweep_path, problems)
     w, t, d = _build_fixed(base, sweep, sweep_path)
-    return SweepContext(w, str(workload_path), t, d, sweep.functional)
+    return SweepContext(w, str(workload_path), t, d, sweep.functional, dict(sweep.derived))
 
 
 def _build_fixed(base: SweepContext, sweep: Sweep, sweep_path: Path):

@@ -37,9 +37,10 @@ def _log_if_wide(ax, axis: str, values: pd.Series) -> None:
         (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
 
 
-def pareto_plot(plan: SweepPlan, results: pd.DataFrame, path: Path) -> str:
-    """Scatter of report.y vs report.x for the ok points, coloured by report.color_by; the 2-D Pareto
-    front of these two metrics (within each iso group) is ringed in black and joined by a line."""
+def pareto_plot(plan: SweepPlan, results: pd.DataFrame, pareto: pd.DataFrame, path: Path) -> str:
+    """Scatter of report.y vs report.x for the ok points, coloured by report.color_by; points of the
+    Pareto front of all objectives (pareto.csv) ringed in black; the front of the two plotted metrics
+    (within each iso group) as a black step line."""
     s = plan.sweep
     x, y = s.report.x, s.report.y
     color_by = s.report.color_by or s.targets[0]
@@ -59,9 +60,11 @@ def pareto_plot(plan: SweepPlan, results: pd.DataFrame, path: Path) -> str:
     groups = ok.groupby(GROUP, sort=False) if GROUP in ok else [(None, ok)]
     for i, (_, sub) in enumerate(groups):
         front = sub[sub._front].sort_values(x)
-        ax.scatter(front[x], front[y], s=70, facecolors="none", edgecolors="black", linewidths=1.2, zorder=3,
-                   label="Pareto front" if i == 0 else None)
-        ax.plot(front[x], front[y], color="black", lw=0.9, drawstyle="steps-post", zorder=1)
+        ax.plot(front[x], front[y], color="black", lw=1.0, drawstyle="steps-post", zorder=1,
+                label=f"front of {_short(x)}, {_short(y)}" if i == 0 else None)
+    full = ok[ok.point.isin(pareto.point)]
+    ax.scatter(full[x], full[y], s=70, facecolors="none", edgecolors="black", linewidths=1.2, zorder=3,
+               label="Pareto front, all objectives")
     discrete = len(levels) <= MAX_DISCRETE_COLOURS
     ax.legend(title=_short(color_by) if discrete else None, fontsize=8, title_fontsize=8, loc="best")
     _log_if_wide(ax, "x", ok[x])
@@ -73,11 +76,11 @@ def pareto_plot(plan: SweepPlan, results: pd.DataFrame, path: Path) -> str:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    n_front = int(ok._front.sum())
     per = " within each iso group" if GROUP in ok else ""
-    return (f"{y} against {x} for the {len(ok)} evaluated points, coloured by `{color_by}`. Black rings "
-            f"joined by a line: the {n_front} points on the Pareto front of these two metrics{per} "
-            f"(pareto.csv uses all objectives).")
+    objectives = ", ".join(o.metric for o in s.objectives)
+    return (f"{y} against {x} for the {len(ok)} evaluated points, coloured by `{color_by}`. Black rings: the "
+            f"{len(full)} points of pareto.csv (front of all objectives: {objectives}{per}); black step line: "
+            f"the {int(ok._front.sum())} points on the front of just the two plotted metrics{per}.")
 
 
 def select_points(plan: SweepPlan, pareto: pd.DataFrame, best: pd.DataFrame) -> list[int]:

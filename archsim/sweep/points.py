@@ -14,7 +14,7 @@ import numpy as np
 
 from archsim.config.errors import ConfigError, Problem
 from archsim.sweep.config import Axis, RandomSpec, RangeSpec, Sweep
-from archsim.sweep.expressions import Expression, ExpressionError
+from archsim.sweep.expressions import METRIC_ROOT, ROOTS, Expression, ExpressionError
 
 
 @dataclass(frozen=True)
@@ -105,17 +105,22 @@ def point_key(fingerprint: str, values: dict[str, Any]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def parse_expressions(texts: list[str], key: str, file: Path, context, known: list[str]) -> list[Expression]:
-    """Parse iso expressions; unknown syntax or variables → ConfigError naming `key.N`."""
+def parse_expressions(texts: list[str], key: str, file: Path, context, known: list[str],
+                      roots: tuple[str, ...] = ROOTS) -> list[Expression]:
+    """Parse iso/derived expressions; unknown syntax or variables → ConfigError naming `key.N`."""
     out, problems = [], []
     for i, text in enumerate(texts):
         try:
-            expr = Expression(text)
+            expr = Expression(text, roots)
         except ExpressionError as exc:
             problems.append(Problem(f"{key}.{i}", f"'{text}': {exc}"))
             continue
         for var in expr.variables:
-            if var not in known and (msg := context.missing_target(var)):
+            if var.startswith(METRIC_ROOT + "."):
+                if var not in known:
+                    problems.append(Problem(f"{key}.{i}", f"'{var}': no such metric; known: "
+                                                          f"{', '.join(k for k in known if k.startswith(METRIC_ROOT))}"))
+            elif var not in known and (msg := context.missing_target(var)):
                 problems.append(Problem(f"{key}.{i}", msg))
         out.append(expr)
     if problems:

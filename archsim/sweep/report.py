@@ -31,8 +31,9 @@ def results_table(plan: SweepPlan, records: dict[str, dict]) -> pd.DataFrame:
             lookup = plan.context.lookup(p.values)
             row[GROUP] = ", ".join(f"{e.text}={e.evaluate(lookup)}" for e in same)
         row.update({m: np.nan for m in plan.metrics})
-        if rec and not p.excluded:
-            row.update(rec.get("metrics", {}))
+        if rec and not p.excluded and rec["status"] == STATUS_OK:
+            row.update(rec["metrics"])
+            row.update(plan.context.derive(p.values, rec["metrics"]))
         row["seconds"] = rec.get("seconds", np.nan) if rec and not p.excluded else np.nan
         row["error"] = f"iso.require: {p.excluded}" if p.excluded else (rec.get("error", "") if rec else "")
         rows.append(row)
@@ -126,7 +127,7 @@ def write_sweep_report(plan: SweepPlan, out_dir: str | Path, records: dict[str, 
         rep.csv("pareto.csv", pareto)
         figures = {}
         if (results.status == STATUS_OK).any():
-            figures["pareto.png"] = pareto_plot(plan, results, rep.path("pareto.png"))
+            figures["pareto.png"] = pareto_plot(plan, results, pareto, rep.path("pareto.png"))
             figures["breakdown.png"] = breakdown_plot(plan, results, pareto, best, records,
                                                       rep.path("breakdown.png"))
         rep.text("summary.md", summary_markdown(plan, results, pareto, best, run_info, figures))

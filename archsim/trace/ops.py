@@ -10,7 +10,7 @@ from typing import Literal, Union
 
 from archsim.trace.stats import LayerUpdateStats
 
-StageName = Literal["forward", "backward", "update"]
+StageName = Literal["forward", "backward", "update", "program", "calibrate"]
 VectorKind = Literal["activation", "derivative", "output_error", "quantize", "scale", "pool",
                      "batchnorm", "residual_add", "partial_sum"]
 
@@ -64,7 +64,19 @@ class UpdateOp:
         return self.rows * self.cols
 
 
-Op = Union[MvmOp, VectorOp, UpdateOp]
+@dataclass(frozen=True)
+class ProgramOp:
+    """One-off programming of a layer: program-and-verify of one device per weight, RESET of the other."""
+
+    layer: str
+    rows: int
+    cols: int
+    devices_programmed: int
+    mean_iterations: float  # program pulses (each followed by a verify read) per programmed device
+    devices_reset: int
+
+
+Op = Union[MvmOp, VectorOp, UpdateOp, ProgramOp]
 
 
 @dataclass

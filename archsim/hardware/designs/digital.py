@@ -8,7 +8,7 @@ from archsim.hardware.components.mac_array import MacArray
 from archsim.hardware.components.sram import Sram
 from archsim.hardware.designs.chi_update import ChiUpdate
 from archsim.hardware.designs.machine import MAX_CHUNKS, Machine
-from archsim.trace.ops import MvmOp, UpdateOp, VectorOp
+from archsim.trace.ops import MvmOp, ProgramOp, UpdateOp, VectorOp
 
 
 class DigitalMachine(Machine):
@@ -27,7 +27,7 @@ class DigitalMachine(Machine):
         self.mac = MacArray(env, ledger, "mac_array", tech, m.lanes, m.weight_bits, m.act_bits, m.acc_bits,
                             m.clock_ghz)
         weights = sum(op.rows * op.cols for step in trace.steps for op in step.ops
-                      if isinstance(op, MvmOp) and op.direction == "forward")
+                      if isinstance(op, ProgramOp) or (isinstance(op, MvmOp) and op.direction == "forward"))
         self.weight_kb = weights * d.weight_bits / 8 / 1024
         w = d.weight_sram
         self.wsram = Sram(env, ledger, "weight_sram", "weight SRAM", tech, max(self.weight_kb, 1e-3), w.banks,
@@ -76,6 +76,11 @@ class DigitalMachine(Machine):
         rounds = math.ceil(op.cols / self.design.mac_array.lanes)
         yield from self._stream(stage, words, words, op.rows * rounds * op.mvms, op.weights * op.mvms,
                                 pieces=rounds * op.mvms)
+
+    def program(self, stage: str, op: ProgramOp):
+        """Process: loading a layer's weights into the weight SRAM (one write per word)."""
+        words = self.wsram.words(op.rows * op.cols * self.design.weight_bits)
+        yield from self.wsram.work(stage, self.wsram.access_ns(0, words), {"write": words})
 
     def summary(self) -> dict[str, float]:
         out = {"weight_sram_kb": self.weight_kb}

@@ -15,7 +15,7 @@ from archsim.hardware.components.bus import Bus
 from archsim.hardware.components.digital_unit import DigitalUnit
 from archsim.hardware.components.sram import Sram
 from archsim.hardware.ledger import Ledger, OpSpan
-from archsim.trace.ops import MvmOp, Trace, UpdateOp, VectorOp
+from archsim.trace.ops import MvmOp, ProgramOp, Trace, UpdateOp, VectorOp
 
 #: Vector ops whose inputs are read from the activation SRAM (activations work on MVM outputs).
 _READS_INPUT = {"derivative", "pool", "batchnorm", "residual_add", "output_error"}
@@ -64,6 +64,8 @@ class Machine:
             yield from self.vector(stage, op)
         elif isinstance(op, UpdateOp):
             yield from self.update(stage, op)
+        elif isinstance(op, ProgramOp):
+            yield from self.program(stage, op)
         else:  # pragma: no cover
             raise TypeError(f"unknown trace op {op!r}")
 
@@ -105,6 +107,9 @@ class Machine:
         raise NotImplementedError
 
     def update(self, stage: str, op: UpdateOp):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def program(self, stage: str, op: ProgramOp):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def summary(self) -> dict[str, float]:

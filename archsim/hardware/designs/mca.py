@@ -9,7 +9,7 @@ from archsim.hardware.components.programming import ProgrammingUnit
 from archsim.hardware.components.tile import AdcBank, CrossbarTile
 from archsim.hardware.designs.chi_update import ChiUpdate
 from archsim.hardware.designs.machine import Machine
-from archsim.trace.ops import MvmOp, UpdateOp
+from archsim.trace.ops import MvmOp, ProgramOp, UpdateOp
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class McaMachine(Machine):
         self.adcs: dict[str, AdcBank] = {}
         for step in trace.steps:
             for op in step.ops:
-                if isinstance(op, (MvmOp, UpdateOp)) and op.layer not in self.maps:
+                if isinstance(op, (MvmOp, UpdateOp, ProgramOp)) and op.layer not in self.maps:
                     self.maps[op.layer] = self._map(op.rows, op.cols)
                     self.tiles[op.layer] = CrossbarTile(env, ledger, f"tile[{op.layer}]", tech, d.tile.dac_bits)
                     self.adcs[op.layer] = AdcBank(env, ledger, f"adc[{op.layer}]", tech, d.tile.adc_bits,
@@ -98,6 +98,14 @@ class McaMachine(Machine):
             yield from pulses
         if s.refresh_reads or s.reset_pulses or s.refresh_set_pulses:
             self.background.append(self.env.process(self.refresh(stage, op)))
+
+    def program(self, stage: str, op: ProgramOp):
+        """Process: iterative program-and-verify (pulse + verify read per iteration) of one device per
+        weight and a RESET of its partner, spread over the write heads."""
+        n = op.devices_programmed * op.mean_iterations
+        yield from self.programmer.work(
+            stage, self.programmer.ns(set_pulses=n, reset_pulses=op.devices_reset, reads=n),
+            {"set_pulse": n, "verify_read": n, "reset_pulse": op.devices_reset})
 
     def refresh(self, stage: str, op: UpdateOp):
         """Process: this image's refresh slice on the layer's tiles (row reads with 1-bit sense),

@@ -49,3 +49,9 @@ def make_network(hidden: str = "sigmoid", width: int = 250) -> Network:
 @pytest.fixture
 def spec():
     return mlp_from_network(make_network())
+
+
+@pytest.fixture
+def small_spec():
+    """784 → 40 → 10: same structure as the reference MLP, fast enough for unit tests."""
+    return mlp_from_network(make_network(width=40))

@@ -46,30 +46,25 @@ def test_quick_workload_mca_reaches_90_percent(mnist, mnist_dir, tmp_path):
         assert (tmp_path / name).is_file()
 
 
-def _train(mnist, seed, algorithm="mca", epochs=1, **cfg):
+def _train(mnist, spec, seed, algorithm="mca", epochs=1, **cfg):
     spec_cfg = FunctionalConfig(learning_rate=0.05, **cfg)
-    from archsim.functional.networks import mlp_from_network
-    from conftest import make_network
-    spec = mlp_from_network(make_network(width=40))
     trainer = CrossbarTrainer(spec, spec_cfg, load_device("gradual_set"), algorithm)
     return trainer, run_one(trainer, small(mnist), seed=seed, epochs=epochs, layer_names=spec.names,
                             progress=False)
 
 
-def test_same_seed_same_result_other_seed_differs(mnist):
-    _, a = _train(mnist, 3)
-    _, b = _train(mnist, 3)
-    _, c = _train(mnist, 4)
+def test_same_seed_same_result_other_seed_differs(mnist, small_spec):
+    _, a = _train(mnist, small_spec, 3)
+    _, b = _train(mnist, small_spec, 3)
+    _, c = _train(mnist, small_spec, 4)
     assert all(np.array_equal(x, y) for x, y in zip(a.state.gp, b.state.gp))
     assert a.epochs[0]["test_acc"] == b.epochs[0]["test_acc"]
     assert not np.array_equal(a.state.gp[0], c.state.gp[0])
 
 
 @pytest.mark.parametrize("algorithm", ["mca", "fp32"])
-def test_resume_is_bit_identical(mnist, tmp_path, algorithm):
-    from archsim.functional.networks import mlp_from_network
-    from conftest import make_network
-    spec = mlp_from_network(make_network(width=40))
+def test_resume_is_bit_identical(mnist, tmp_path, algorithm, small_spec):
+    spec = small_spec
     cfg = FunctionalConfig(learning_rate=0.05)
     make = lambda: (CrossbarTrainer(spec, cfg, load_device("gradual_set"), algorithm)  # noqa: E731
                     if algorithm == "mca" else FpTrainer(spec, cfg, algorithm))
@@ -85,10 +80,8 @@ def test_resume_is_bit_identical(mnist, tmp_path, algorithm):
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
-def test_fp_baseline_learns_and_counts_dense_updates(mnist):
-    from archsim.functional.networks import mlp_from_network
-    from conftest import make_network
-    spec = mlp_from_network(make_network(width=40))
+def test_fp_baseline_learns_and_counts_dense_updates(mnist, small_spec):
+    spec = small_spec
     trainer = FpTrainer(spec, FunctionalConfig(learning_rate=0.1), "fp32")
     res = run_one(trainer, small(mnist, 3000, 1000), seed=0, epochs=1, layer_names=spec.names, progress=False)
     assert res.epochs[0]["test_acc"] > 0.8
@@ -96,10 +89,10 @@ def test_fp_baseline_learns_and_counts_dense_updates(mnist):
     assert res.layers[0]["set_pulses"] == 785 * 40 * 3000
 
 
-def test_ablations_run_and_differ(mnist):
-    _, mca = _train(mnist, 0)
-    _, direct = _train(mnist, 0, "direct")
-    _, one = _train(mnist, 0, "mca_one_device", epsilon_reset=0.2)
+def test_ablations_run_and_differ(mnist, small_spec):
+    _, mca = _train(mnist, small_spec, 0)
+    _, direct = _train(mnist, small_spec, 0, "direct")
+    _, one = _train(mnist, small_spec, 0, "mca_one_device", epsilon_reset=0.2)
     assert all(np.all(c == 0) for c in direct.state.chi)  # no residual kept
     assert one.layers[0]["reset_pulses"] > 0 and one.layers[0]["refreshes"] == 0
     assert all(np.all(g == 6.0) for g in one.state.gm)  # reference conductance never programmed
