@@ -131,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("\ninterrupted; finished epochs are checkpointed: rerun with --resume to continue", file=sys.stderr)
+        hint = {"run": "finished epochs are checkpointed: rerun with --resume to continue",
+                "sweep": "finished points are kept: rerun the same command to continue"}.get(args.command, "")
+        print(f"\ninterrupted; {hint}".rstrip("; "), file=sys.stderr)
         return 130
 
 

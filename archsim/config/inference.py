@@ -61,8 +61,9 @@ class InferenceStudyConfig(Strict):
                               description="inference PCM model YAML, relative to the workload; 'builtin' = the repo's")
     g_max_us: float = Field(25.0, gt=0, description="conductance of the largest |W| of each layer")
     program_verify: ProgramVerifyConfig = ProgramVerifyConfig()
-    array_rows: PositiveInt = Field(256, description="crossbar rows per array (tiling, partial sums)")
-    array_cols: PositiveInt = Field(256, description="crossbar columns per array")
+    array_rows: PositiveInt = Field(
+        256, description="crossbar rows per array: fan-ins above it are split over arrays whose partial sums "
+                         "are added digitally (column tiles produce disjoint outputs and change nothing)")
     times_s: list[float] = Field(
         [25.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0],
         min_length=1, description="inference times after programming (25 s … 1 year)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from archsim.config import network as N
@@ -37,17 +38,11 @@ class LayerShape:
 
     @property
     def out_elements(self) -> int:
-        n = 1
-        for s in self.out_shape:
-            n *= s
-        return n
+        return math.prod(self.out_shape)
 
     @property
     def in_elements(self) -> int:
-        n = 1
-        for s in self.in_shape:
-            n *= s
-        return n
+        return math.prod(self.in_shape)
 
 
 def _conv_out(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -92,10 +87,7 @@ def _infer(layers, shape: tuple[int, ...], prefix: str, counter: dict) -> tuple[
         elif t == "activation":
             out.append(LayerShape(name, t, shape, shape, activation=layer.function, path=path))
         elif t == "flatten":
-            n = 1
-            for s in shape:
-                n *= s
-            out.append(LayerShape(name, t, shape, (n,), path=path))
+            out.append(LayerShape(name, t, shape, (math.prod(shape),), path=path))
         elif t == "global_avgpool":
             if len(shape) != 3:
                 raise ValueError(f"{path}: global_avgpool needs a (C, H, W) input, got shape {list(shape)}")

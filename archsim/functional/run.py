@@ -1,5 +1,5 @@
 """Entry point of a functional run: train every requested algorithm × seed on MNIST, study drift,
-write accuracy.csv / updates.csv / drift.csv + plots, and return the per-image update statistics
+write accuracy.csv / updates.csv / drift.csv + plots (accuracy, updates per epoch, drift), and return the per-image update statistics
 that drive the discrete-event estimator."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from archsim.functional.devices import load_device
 from archsim.functional.drift import drift_study
 from archsim.functional.io import write_csv
 from archsim.functional.networks import mlp_from_network
-from archsim.functional.plots import plot_drift, plot_updates
+from archsim.functional.plots import plot_accuracy, plot_drift, plot_updates
 from archsim.functional.training.fp import FpTrainer
 from archsim.functional.training.mca import MODES, CrossbarTrainer
 from archsim.functional.training.runner import run_one
@@ -96,6 +96,7 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool
     if not drift_df.empty:
         plot_drift(drift_df, out_dir / "drift.png")
     plot_updates(updates, out_dir / "updates_per_epoch.png")
+    plot_accuracy(accuracy, out_dir / "accuracy.png")
     stats_alg = next((a for a in ("mca", *crossbar) if a in cfg.algorithms), None)
     update_stats = layer_update_stats(updates, stats_alg, cfg.seeds[0]) if stats_alg else {}
     last = accuracy[accuracy["epoch"] == cfg.epochs]

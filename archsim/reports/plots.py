@@ -16,7 +16,7 @@ STAGE_COLORS = {"forward": "#4C72B0", "backward": "#DD8452", "update": "#55A868"
 MAX_TIMELINE_ROWS = 24
 
 
-def _component_colors(components) -> dict[str, tuple]:
+def component_colors(components) -> dict[str, tuple]:
     cmap = plt.get_cmap("tab20")
     return {c: cmap(i % 20) for i, c in enumerate(sorted(components))}
 
@@ -24,7 +24,7 @@ def _component_colors(components) -> dict[str, tuple]:
 def energy_breakdown(est: Estimate, path: Path) -> None:
     """Stacked bars: energy per stage split by component, one panel per design (own scale)."""
     designs = list(est.sims)
-    colors = _component_colors(est.energy.component.unique())
+    colors = component_colors(est.energy.component.unique())
     fig, axes = plt.subplots(1, len(designs), figsize=(4.2 * len(designs), 4.6), squeeze=False)
     for ax, design in zip(axes[0], designs):
         df = est.energy[est.energy.design == design]

@@ -18,15 +18,20 @@ def default_out_dir(name: str) -> Path:
 def run_sweep_command(args, echo=print) -> int:
     """Entry point of the CLI's `sweep` subcommand (args: sweep, out, workers, scheduler, fresh, quiet)."""
     if args.workers is not None and args.workers < 1:
-        raise ConfigError(None, [Problem("--workers", f"must be >= 1 (got {args.workers})")])
+        raise ConfigError("command line", [Problem("--workers", f"must be >= 1 (got {args.workers})")])
     plan = load_sweep(args.sweep)
     out = Path(args.out) if args.out is not None else default_out_dir(plan.sweep.name)
     run = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
                     progress=not args.quiet)
     rate = f"{run.evaluated / run.seconds:.1f} points/s" if run.evaluated and run.seconds > 0 else "-"
-    run_info = (f"last run: {run.evaluated} points evaluated ({run.skipped} reused from earlier runs) on "
-                f"{run.where} in {run.seconds:.1f} s ({rate}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    files = write_sweep_report(plan, out, run.records, run_info)
+    command = " ".join(["archsim sweep", str(args.sweep)] + ([f"--out {args.out}"] if args.out else [])
+                       + ([f"--workers {args.workers}"] if args.workers else [])
+                       + ([f"--scheduler {args.scheduler}"] if args.scheduler else []))
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    run_info = (f"{run.evaluated} points evaluated ({run.skipped} reused from earlier runs) on {run.where} "
+                f"in {run.seconds:.1f} s ({rate}), {stamp}" if run.evaluated else
+                f"0 points evaluated: all {run.skipped} were finished by earlier runs (points.jsonl), {stamp}")
+    files = write_sweep_report(plan, out, run.records, f"last run: `{command}`: {run_info}")
     statuses = [r["status"] for r in run.records.values()]
     counts = {s: statuses.count(s) for s in ("ok", "invalid", "failed")}
     echo(f"{plan.sweep.name}: {len(plan.points)} points ({len(plan.points) - len(plan.todo)} excluded by "

@@ -161,20 +161,6 @@ class Sweep(Strict):
         _check_targets(v)
         return v
 
-    @model_validator(mode="after")
-    def _mode(self) -> "Sweep":
-        if self.mode == "random" and self.samples is None:
-            raise ValueError("mode: random needs samples: N")
-        if self.mode == "grid":
-            bad = [i for i, a in enumerate(self.axes) if a.random is not None and a.random.samples is None]
-            if bad:
-                raise ValueError(f"mode: grid: random axes {bad} need random.samples (or use mode: random)")
-        targets = [t for a in self.axes for t in a.targets]
-        dup = sorted({t for t in targets if targets.count(t) > 1} | (set(targets) & set(self.fixed)))
-        if dup:
-            raise ValueError(f"targets set twice (axes / fixed): {', '.join(dup)}")
-        return self
-
     @property
     def targets(self) -> list[str]:
         return [t for a in self.axes for t in a.targets]
@@ -203,6 +189,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
 
     path = Path(path)
     sweep = validate(Sweep, read_yaml(path), path)
+    _check_structure(sweep, path)
     workload_path = resolve(path, sweep.workload)
     if not workload_path.is_file():
         raise ConfigError(path, [Problem("workload", f"file '{sweep.workload}' not found (looked at {workload_path})")])
@@ -214,6 +201,23 @@ def load_sweep(path: str | Path) -> SweepPlan:
         raise ConfigError(path, [Problem("iso.require", f"no point satisfies the constraints "
                                                         f"(all {len(plan.points)} excluded)")])
     return plan
+
+
+def _check_structure(sweep: Sweep, path: Path) -> None:
+    """Rules across sections: sampling mode vs axes, no target set twice."""
+    problems = []
+    if sweep.mode == "random" and sweep.samples is None:
+        problems.append(Problem("samples", "mode: random needs samples: N"))
+    if sweep.mode == "grid":
+        for i, a in enumerate(sweep.axes):
+            if a.random is not None and a.random.samples is None:
+                problems.append(Problem(f"axes.{i}.random.samples", "mode: grid needs the number of draws of a "
+                                                                    "random axis (or use mode: random)"))
+    targets = sweep.targets
+    for t in sorted({t for t in targets if targets.count(t) > 1} | (set(targets) & set(sweep.fixed))):
+        problems.append(Problem("axes", f"'{t}' is set twice (by two axes, or by an axis and fixed:)"))
+    if problems:
+        raise ConfigError(path, problems)
 
 
 def _check_names(sweep: Sweep, path: Path, context, metrics: list[str]) -> None:

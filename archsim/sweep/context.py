@@ -34,6 +34,7 @@ class SweepContext:
     functional: FunctionalSweep | None = None
     derived: dict[str, str] = field(default_factory=dict)   # name → expression (sweep's derived:)
     out_dir: str | None = None          # set by the executor (functional runs write per-point folders)
+    resume: bool = True                 # functional runs continue from their checkpoints (not with --fresh)
     _data: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):

@@ -11,7 +11,6 @@ from typing import Any
 
 from archsim.config.errors import ConfigError
 from archsim.estimate import estimate
-from archsim.reports.tables import stage_table
 
 STATUS_OK, STATUS_INVALID, STATUS_FAILED, STATUS_EXCLUDED = "ok", "invalid", "failed", "excluded"
 
@@ -25,21 +24,24 @@ def point_metrics(ctx, workload, tech, design, update_stats=None) -> tuple[dict[
     """Per-stage and total energy (nJ) / latency (µs), throughput, power, component energies (nJ)
     and numeric design facts of one design; plus the stage × component breakdown (pJ)."""
     est = estimate(workload, ctx.workload_path, tech=tech, designs=[design], update_stats=update_stats)
+    # plain loops over the two small tables: pandas group-bys would cost more than the simulation
+    breakdown: dict[str, dict[str, float]] = {}
+    for stage, comp, pj in zip(est.energy.stage, est.energy.component, est.energy.energy_pj):
+        by_stage = breakdown.setdefault(stage, {})
+        by_stage[comp] = by_stage.get(comp, 0.0) + float(pj)
     metrics: dict[str, float] = {}
-    for row in stage_table(est).itertuples():
-        metrics[f"{row.stage}_energy_nJ"] = float(row.energy_nJ)
-        metrics[f"{row.stage}_latency_us"] = float(row.latency_us)
+    for stage, comps in breakdown.items():
+        metrics[f"{stage}_energy_nJ"] = sum(comps.values()) / 1e3
+    metrics["total_energy_nJ"] = sum(metrics.values())
+    for stage, ns in zip(est.latency.stage, est.latency.latency_ns):
+        metrics[f"{stage}_latency_us"] = float(ns) / 1e3
     metrics["images_per_s"] = 1e6 / metrics["total_latency_us"]
     metrics["power_mW"] = metrics["total_energy_nJ"] / metrics["total_latency_us"]
-    by_comp = est.energy.groupby("component", sort=True).energy_pj.sum()
-    for comp, pj in by_comp.items():
-        metrics[f"{component_slug(comp)}_energy_nJ"] = float(pj) / 1e3
+    for comp in sorted({c for comps in breakdown.values() for c in comps}):
+        metrics[f"{component_slug(comp)}_energy_nJ"] = sum(b.get(comp, 0.0) for b in breakdown.values()) / 1e3
     for fact, value in est.sims[design.name].facts.items():
         if isinstance(value, (int, float)):
             metrics[fact] = float(value)
-    breakdown: dict[str, dict[str, float]] = {}
-    for (stage, comp), pj in est.energy.groupby(["stage", "component"], sort=False).energy_pj.sum().items():
-        breakdown.setdefault(stage, {})[comp] = float(pj)
     return metrics, breakdown
 
 
@@ -48,7 +50,7 @@ def _functional(ctx, workload, point) -> tuple[float, Any]:
     from archsim.functional.run import run_functional
 
     out = Path(ctx.out_dir or ".") / "points" / point.key
-    summary = run_functional(workload, Path(ctx.workload_path), out, resume=True, progress=False)
+    summary = run_functional(workload, Path(ctx.workload_path), out, resume=ctx.resume, progress=False)
     accuracy = summary.final_test_acc[ctx.functional.algorithm]
     return accuracy, (summary.update_stats if ctx.functional.measured_updates else None)
 

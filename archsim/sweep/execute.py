@@ -65,7 +65,7 @@ def run_sweep(plan: SweepPlan, out_dir: str | Path, *, workers: int | None = Non
         store.clear()
     done = {k for k, r in store.read().items() if r.get("status") in FINISHED}
     todo = [p for p in plan.todo if p.key not in done]
-    ctx = replace(plan.context, out_dir=str(out_dir.resolve()))
+    ctx = replace(plan.context, out_dir=str(out_dir.resolve()), resume=not fresh)
     workers = workers or local_cores()
     with ExitStack() as stack, tqdm(total=len(plan.todo), initial=len(plan.todo) - len(todo), unit="point",
                                     desc=plan.sweep.name, disable=not progress, smoothing=0.1) as bar:
@@ -73,16 +73,18 @@ def run_sweep(plan: SweepPlan, out_dir: str | Path, *, workers: int | None = Non
             store.append(records)
             bar.update(len(records))
 
-        if client is None and scheduler is None and workers == 1:
+        if not todo:
+            where = "nothing left to evaluate"
+        elif client is None and scheduler is None and workers == 1:
             where = "this process"
             _run_here(ctx, _chunks(todo, chunk_size(plan, len(todo), 1)), chunk_fn, sink)
         else:
             if client is None:
                 client = stack.enter_context(_connect(scheduler, workers))
-            n = max(1, len(client.scheduler_info().get("workers", {})))
-            where = f"dask scheduler {scheduler} ({n} workers)" if scheduler else f"dask cluster ({n} workers)"
-            if todo:
-                _run_dask(client, ctx, _chunks(todo, chunk_size(plan, len(todo), n)), chunk_fn, sink)
+            n = max(1, sum(client.nthreads().values()))      # worker threads: one point-chunk each
+            where = f"dask scheduler {scheduler} ({n} worker threads)" if scheduler else \
+                f"dask cluster ({n} worker threads)"
+            _run_dask(client, ctx, _chunks(todo, chunk_size(plan, len(todo), n)), chunk_fn, sink)
     keys = {p.key for p in plan.points}
     records = {k: r for k, r in store.read().items() if k in keys}
     return SweepRun(records, len(todo), len(plan.todo) - len(todo), time.perf_counter() - t0, where)
@@ -143,7 +145,8 @@ def _connect(scheduler: str | None, workers: int):
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
-            raise ConfigError(None, [Problem("--scheduler", f"cannot connect to '{scheduler}': {exc}")]) from None
+            problem = Problem("--scheduler", f"cannot connect to '{scheduler}': {exc}")
+            raise ConfigError("command line", [problem]) from None
         with client:
             yield client
         return

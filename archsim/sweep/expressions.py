@@ -55,6 +55,8 @@ class Expression:
         if name is not None:
             if name.split(".")[0] not in self.roots:
                 raise ExpressionError(f"'{name}': variables start with one of {', '.join(self.roots)}")
+            if any(part.startswith("_") for part in name.split(".")):
+                raise ExpressionError(f"'{name}': names starting with _ are not fields")
             self.variables.append(name)
             return
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool)):

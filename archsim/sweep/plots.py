@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from archsim.reports.plots import _component_colors  # noqa: E402 - same component colours as `archsim run`
+from archsim.reports.plots import component_colors  # noqa: E402 - same component colours as `archsim run`
 from archsim.sweep.config import SweepPlan  # noqa: E402
 from archsim.sweep.evaluate import STATUS_OK  # noqa: E402
 from archsim.sweep.pareto import pareto_front  # noqa: E402
@@ -83,23 +83,27 @@ def pareto_plot(plan: SweepPlan, results: pd.DataFrame, pareto: pd.DataFrame, pa
             f"the {int(ok._front.sum())} points on the front of just the two plotted metrics{per}.")
 
 
-def select_points(plan: SweepPlan, pareto: pd.DataFrame, best: pd.DataFrame) -> list[int]:
-    """Best point per objective, then front points evenly spread along the first objective."""
+def select_points(plan: SweepPlan, results: pd.DataFrame, pareto: pd.DataFrame, best: pd.DataFrame) -> list[int]:
+    """Best point per objective, front points evenly spread along the first objective, and last, for
+    contrast, the worst ok point of the first objective."""
     chosen = list(dict.fromkeys(int(p) for p in best["point"])) if not best.empty else []
     n = plan.sweep.report.breakdown_points
     front = list(pareto["point"].astype(int))
     for i in np.linspace(0, len(front) - 1, min(len(front), n)).round().astype(int) if front else []:
-        if len(chosen) >= n:
+        if len(chosen) >= n - 1:
             break
         if front[i] not in chosen:
             chosen.append(front[i])
-    return chosen[:n]
+    first = plan.sweep.objectives[0]
+    ok = results[results.status == STATUS_OK].dropna(subset=[first.metric])
+    worst = ok.loc[ok[first.metric].idxmin() if first.goal == "max" else ok[first.metric].idxmax(), "point"]
+    return chosen[:n - 1] + ([int(worst)] if int(worst) not in chosen else [])
 
 
 def breakdown_plot(plan: SweepPlan, results: pd.DataFrame, pareto: pd.DataFrame, best: pd.DataFrame,
                    records: dict[str, dict], path: Path) -> str:
     """Horizontal stacked bars: energy per image by component (all stages) of the selected points."""
-    chosen = select_points(plan, pareto, best)
+    chosen = select_points(plan, results, pareto, best)
     rows = results.set_index("point").loc[chosen].reset_index()
     data = {}
     for _, row in rows.iterrows():
@@ -109,7 +113,7 @@ def breakdown_plot(plan: SweepPlan, results: pd.DataFrame, pareto: pd.DataFrame,
                 per_comp[comp] = per_comp.get(comp, 0.0) + pj / 1e3
         data[_label(plan, row)] = per_comp
     df = pd.DataFrame(data).T.fillna(0.0)
-    colors = _component_colors(df.columns)
+    colors = component_colors(df.columns)
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(df) + 2.2))
     left = np.zeros(len(df))
     for comp in sorted(df.columns):
@@ -126,5 +130,6 @@ def breakdown_plot(plan: SweepPlan, results: pd.DataFrame, pareto: pd.DataFrame,
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+    first = plan.sweep.objectives[0].metric
     return (f"Energy per image by component (summed over stages) of {len(df)} points: the best point of each "
-            f"objective, then Pareto-front points spread along {plan.sweep.objectives[0].metric}.")
+            f"objective, Pareto-front points spread along {first}, and last the worst point in {first}.")

@@ -118,8 +118,8 @@ def parse_expressions(texts: list[str], key: str, file: Path, context, known: li
         for var in expr.variables:
             if var.startswith(METRIC_ROOT + "."):
                 if var not in known:
-                    problems.append(Problem(f"{key}.{i}", f"'{var}': no such metric; known: "
-                                                          f"{', '.join(k for k in known if k.startswith(METRIC_ROOT))}"))
+                    metrics = ", ".join(k for k in known if k.startswith(METRIC_ROOT))
+                    problems.append(Problem(f"{key}.{i}", f"'{var}': no such metric; known: {metrics}"))
             elif var not in known and (msg := context.missing_target(var)):
                 problems.append(Problem(f"{key}.{i}", msg))
         out.append(expr)

@@ -109,7 +109,7 @@ def test_run_inference_study_writes_outputs_and_resumes(mnist_dir, tmp_path, mon
     conv2 = summary.programming["conv2"]
     assert conv2.devices_programmed == conv2.devices_reset == 16 * 25 * 32
     assert conv2.converged_fraction >= 0.99 and conv2.mean_iterations >= 1
-    assert summary.calibration_columns == {"conv1": 16, "conv2": 64, "fc1": 128 * 3, "fc2": 10}
+    assert summary.calibration_columns == {"conv1": 16, "conv2": 64, "fc1": 128, "fc2": 10}
     training = pd.read_csv(out / "training.csv")
     assert set(training["phase"]) == {"fp32", "hwa"}
     acc_by = summary.accuracy_vs_time.set_index(["model", "compensation", "t_s"])["test_acc_mean"]
@@ -159,3 +159,13 @@ def test_unknown_inference_key_names_the_allowed_keys(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load(Workload, path)
     assert "inference.repeat" in str(exc.value) and "repeats" in str(exc.value)
+
+
+@pytest.mark.slow
+def test_quick_workload_study_is_accurate_and_compensation_holds(mnist_dir, tmp_path):
+    """The CI workload end to end (< 60 s on an idle 2-core machine)."""
+    summary = run_inference_study(load(Workload, QUICK), QUICK, tmp_path, data_dir=mnist_dir, progress=False)
+    acc = summary.accuracy_vs_time.set_index(["model", "compensation", "t_s"])["test_acc_mean"]
+    assert acc[("hwa", "none", 25.0)] > 0.9
+    assert acc[("hwa", "global", 31536000.0)] > acc[("hwa", "none", 31536000.0)] + 0.2
+    assert all(s.converged_fraction >= 0.99 for s in summary.programming.values())

@@ -9,14 +9,20 @@ from numba import njit
 
 
 @njit(cache=True)
+def max_abs(x):
+    m = 0.0
+    for i in range(x.size):
+        m = max(m, abs(x[i]))
+    return m
+
+
+@njit(cache=True)
 def dac_normalise(x, bits, out):
     """Scale x by its max |x| to [-1, 1] and (bits > 0) round to 2^(bits-1)-1 signed levels.
 
     Returns the scale s (x ≈ s·out), the per-vector gain the digital unit re-applies after the ADC.
     """
-    s = 0.0
-    for i in range(x.size):
-        s = max(s, abs(x[i]))
+    s = max_abs(x)
     if s == 0.0:
         out[:] = 0.0
         return 1.0
@@ -50,9 +56,7 @@ def pow2_quantise(v, bits, stochastic, out):
         out[:] = v
         return 1.0
     qmax = 2.0 ** (bits - 1) - 1.0
-    m = 0.0
-    for i in range(v.size):
-        m = max(m, abs(v[i]))
+    m = max_abs(v)
     if m == 0.0:
         out[:] = 0.0
         return 1.0

@@ -37,6 +37,37 @@ def _pulses(c, eps, eps_neg, mode):
 
 
 @njit(cache=True)
+def _apply(row, i, j, eps, eps_neg, mode, max_pulses, gp, gm, np_, nm, kind, P, g_edges, dg_grid, set_cdf,
+           reset_cdf, stats):
+    """Pulse weight (i, j) for its accumulated value row[j]; leaves the residual in row[j]; returns ±n·ε."""
+    c = row[j]
+    p = _pulses(c, eps, eps_neg, mode)
+    if p == 0.0:
+        return 0.0
+    n = int(min(abs(p), max_pulses))
+    if p > 0:
+        for _ in range(n):
+            gp[i, j] = set_pulse(kind, P, g_edges, dg_grid, set_cdf, gp[i, j], np_[i, j])
+            np_[i, j] += 1
+        stats[S_SET] += n
+        row[j] = c - n * eps
+        return n * eps
+    if mode == MODE_ONE_DEVICE:
+        for _ in range(n):
+            gp[i, j] = reset_pulse(kind, P, g_edges, dg_grid, reset_cdf, gp[i, j])
+            np_[i, j] = 0
+        stats[S_RESET] += n
+        row[j] = c + n * eps_neg
+        return -n * eps_neg
+    for _ in range(n):
+        gm[i, j] = set_pulse(kind, P, g_edges, dg_grid, set_cdf, gm[i, j], nm[i, j])
+        nm[i, j] += 1
+    stats[S_SET] += n
+    row[j] = c + n * eps
+    return -n * eps
+
+
+@njit(cache=True)
 def chi_update(x, d, coef, bits, stochastic, eps, eps_neg, mode, max_pulses, gp, gm, np_, nm, chi,
                kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx, nzd, stats):
     """Apply one image's update to one layer; returns signed pulses·ε applied (for bookkeeping tests).
@@ -64,36 +95,34 @@ def chi_update(x, d, coef, bits, stochastic, eps, eps_neg, mode, max_pulses, gp,
     stats[S_NZ_UPDATES] += nx * nd
     stats[S_CHI_READS] += nx * nd
     stats[S_CHI_WRITES] += nx * nd
+    # pass 1 accumulates χ (vectorisable); pass 2 pulses only the entries that crossed a threshold
+    lo = -0.5 * eps if mode == MODE_DIRECT else -eps_neg
+    hi = 0.5 * eps if mode == MODE_DIRECT else eps
+    dense = nd == dq.size
     moved = 0.0
     for a in range(nx):
         i = nzx[a]
         ci = c0 * xq[i]
-        for b in range(nd):
-            j = nzd[b]
-            c = chi[i, j] + ci * dq[j]
-            p = _pulses(c, eps, eps_neg, mode)
-            if p != 0.0:
-                n = int(min(abs(p), max_pulses))
-                if p > 0:
-                    for _ in range(n):
-                        gp[i, j] = set_pulse(kind, P, g_edges, dg_grid, set_cdf, gp[i, j], np_[i, j])
-                        np_[i, j] += 1
-                    stats[S_SET] += n
-                    c -= n * eps
-                    moved += n * eps
-                elif mode == MODE_ONE_DEVICE:
-                    for _ in range(n):
-                        gp[i, j] = reset_pulse(kind, P, g_edges, dg_grid, reset_cdf, gp[i, j])
-                        np_[i, j] = 0
-                    stats[S_RESET] += n
-                    c += n * eps_neg
-                    moved -= n * eps_neg
-                else:
-                    for _ in range(n):
-                        gm[i, j] = set_pulse(kind, P, g_edges, dg_grid, set_cdf, gm[i, j], nm[i, j])
-                        nm[i, j] += 1
-                    stats[S_SET] += n
-                    c += n * eps
-                    moved -= n * eps
-            chi[i, j] = 0.0 if mode == MODE_DIRECT else c
+        row = chi[i]
+        hit = False
+        if dense:
+            for j in range(nd):
+                row[j] += ci * dq[j]
+            for j in range(nd):
+                hit |= (row[j] >= hi) | (row[j] <= lo)
+        else:
+            for b in range(nd):
+                j = nzd[b]
+                row[j] += ci * dq[j]
+                hit |= (row[j] >= hi) | (row[j] <= lo)
+        if hit:
+            for b in range(nd):
+                j = b if dense else nzd[b]
+                if row[j] < hi and row[j] > lo:
+                    continue
+                moved += _apply(row, i, j, eps, eps_neg, mode, max_pulses, gp, gm, np_, nm, kind, P, g_edges,
+                                dg_grid, set_cdf, reset_cdf, stats)
+        if mode == MODE_DIRECT:
+            for b in range(nd):
+                row[b if dense else nzd[b]] = 0.0
     return moved

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from archsim.functional.layers.crossbar import TileGrid, crossbar_mvm
+from archsim.functional.layers.crossbar import crossbar_mvm
 
 
 def calibration_readout(matrix: np.ndarray, has_bias: bool, array_rows: int | None = None) -> float:
@@ -19,11 +19,6 @@ def global_drift_scale(reference_readout: float, matrix_now: np.ndarray, has_bia
     """Scale restoring the layer's summed column current to its value at t0."""
     now = calibration_readout(matrix_now, has_bias, array_rows)
     return reference_readout / max(now, 1e-12)
-
-
-def calibration_columns(grid: TileGrid) -> int:
-    """Column reads per calibration: every column of every row tile (partial sums added digitally)."""
-    return grid.cols * grid.row_tiles
 
 
 def reestimate_batchnorm(model, x_calibration: np.ndarray, batch_size: int = 500) -> None:

@@ -21,11 +21,9 @@ from archsim.config.shapes import weighted_layers
 from archsim.config.workload import resolve
 from archsim.functional.datasets.mnist import load_mnist
 from archsim.functional.devices.inference_pcm import InferencePCM, default_model_path
-from archsim.functional.inference.compensation import calibration_columns
 from archsim.functional.inference.outputs import plot_accuracy_vs_time, write_csv
 from archsim.functional.inference.stats import ProgrammingStats
 from archsim.functional.inference.study import StudyData, run_repeats, summarise
-from archsim.functional.layers.crossbar import TileGrid
 from archsim.functional.layers.network import FunctionalNetwork
 from archsim.functional.software.trainer import TrainSettings, evaluate, train
 from archsim.functional.software.weights_io import load_weights, save_weights
@@ -153,6 +151,7 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
     rows = programming[programming["model"] == deployed]
     stats = {r.layer: ProgrammingStats(int(r.devices_programmed), int(r.devices_reset), float(r.mean_iterations),
                                        int(r.max_iterations), float(r.converged_fraction)) for r in rows.itertuples()}
-    columns = {s.name: calibration_columns(TileGrid(s.rows, s.cols, cfg.array_rows, cfg.array_cols))
-               for s in weighted_layers(workload.network)}
+    # global drift compensation reads every column of a layer once (one all-ones MVM over all its rows;
+    # row tiles add their partial sums digitally, as in any MVM)
+    columns = {s.name: s.cols for s in weighted_layers(workload.network)}
     return InferenceSummary(accuracy, fp32_acc, stats, columns, hwa_acc, training, out_dir)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from archsim.functional.layers.base import Layer, Param
-from archsim.functional.layers.crossbar import TileGrid, crossbar_mvm
+from archsim.functional.layers.crossbar import crossbar_mvm
 
 
 class WeightedLayer(Layer):
@@ -38,9 +38,6 @@ class WeightedLayer(Layer):
     @property
     def cols(self) -> int:
         return self.W.shape[1]
-
-    def tile_grid(self, array_rows: int, array_cols: int) -> TileGrid:
-        return TileGrid(self.rows, self.cols, array_rows, array_cols)
 
     def params(self) -> list[Param]:
         return [Param(f"{self.name}.W", self.W, self.dW)]

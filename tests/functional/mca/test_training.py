@@ -42,7 +42,7 @@ def test_quick_workload_mca_reaches_90_percent(mnist, mnist_dir, tmp_path):
                                                ["nonzero_updates"].sum() / 10000)
     drift = pd.read_csv(tmp_path / "drift.csv")
     assert sorted(drift["t_s"].unique()) == wl.functional.drift_times_s
-    for name in ("drift.png", "updates_per_epoch.png", "checkpoints/mca_seed0.npz"):
+    for name in ("drift.png", "updates_per_epoch.png", "accuracy.png", "checkpoints/mca_seed0.npz"):
         assert (tmp_path / name).is_file()
 
 
