@@ -40,6 +40,8 @@ def main() -> None:
     m = sub.add_parser("merge")
     m.add_argument("out", type=Path)
     m.add_argument("parts", nargs="+", help="part folder, optionally @label for its variant column")
+    m.add_argument("--drift-only", nargs="*", default=[], metavar="PART_DIR[@VARIANT]",
+                   help="parts that only re-ran the drift study of another part's trained state")
     args = ap.parse_args()
     if args.cmd == "run":
         wl = load(Workload, args.workload)
@@ -57,9 +59,11 @@ def main() -> None:
         print(summary.accuracy.groupby("algorithm").tail(1).to_string(index=False))
         print("final test accuracy (mean over seeds):", summary.final_test_acc)
     else:
-        parts = [(Path(p.partition("@")[0]), p.partition("@")[2]) for p in args.parts]
+        split = lambda items: [(Path(p.partition("@")[0]), p.partition("@")[2]) for p in items]  # noqa: E731
+        parts, drift_only = split(args.parts), split(args.drift_only)
         for name in ("accuracy.csv", "updates.csv", "drift.csv"):
-            frames = [pd.read_csv(p / name).assign(variant=label) for p, label in parts if (p / name).is_file()]
+            use = parts + drift_only if name == "drift.csv" else parts
+            frames = [pd.read_csv(p / name).assign(variant=label) for p, label in use if (p / name).is_file()]
             write_csv(pd.concat(frames, ignore_index=True), args.out / name)
         drift = pd.read_csv(args.out / "drift.csv")
         if not drift.empty:

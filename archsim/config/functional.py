@@ -33,6 +33,8 @@ class FunctionalConfig(Strict):
     epsilon_g_us: float = Field(0.77, gt=0, description="mean ΔG of one SET pulse ↔ ε (SPEC); β = ε/this")
     epsilon_reset: float | None = Field(None, gt=0, description="one-device mode: depression threshold ε (default ε)")
     reference_g_us: float = Field(6.0, ge=0, description="one-device mode: reference conductance")
+    reference_drifts: bool = Field(False, description="one-device mode: the reference drifts like a PCM device "
+                                                      "(else it is a fixed, non-drifting conductance)")
     init_g_mean_us: float = Field(1.6, ge=0, description="initial device conductance mean (SPEC)")
     init_g_std_us: float = Field(0.83, ge=0, description="initial device conductance spread (SPEC)")
     init_pulse_count: int = Field(3, ge=0, description="pulses since RESET assumed for initial devices")

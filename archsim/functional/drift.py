@@ -5,7 +5,8 @@ YAML); t counts from the end of training, i.e. from the devices' last pulses (tr
 seconds at the design's image rate, so pulses are effectively simultaneous at this scale). Each
 test image is read with fresh read noise at the drifted conductance. Optional global drift
 compensation rescales every layer's output by Σ G(t_first) / Σ G(t), the ratio a calibration
-read of all devices would measure. One-device mode: the reference conductance does not drift.
+read of all devices would measure. One-device mode: the reference conductance drifts only if
+`reference_drifts` (a PCM reference device) and is otherwise fixed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def drift_study(trainer: CrossbarTrainer, state: CrossbarState, x_test: np.ndarr
     rng = np.random.default_rng([seed, PURPOSE_DRIFT])
     draw_nu = lambda g: np.maximum(rng.normal(p[P_NU_MEAN], p[P_NU_STD], g.shape), 0.0)  # noqa: E731
     nu_p = [draw_nu(g) for g in state.gp]
-    fixed_ref = trainer.mode == MODE_ONE_DEVICE
+    fixed_ref = trainer.mode == MODE_ONE_DEVICE and not trainer.cfg.reference_drifts
     nu_m = [np.zeros_like(g) if fixed_ref else draw_nu(g) for g in state.gm]
     t0 = float(p[P_T0_S])
     rows, ref_sum = [], None

@@ -19,6 +19,7 @@ def atomic_write(path: Path, write: Callable[[str], None], suffix: str = "") -> 
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

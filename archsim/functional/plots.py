@@ -40,17 +40,22 @@ def plot_drift(drift: pd.DataFrame, path: Path) -> None:
 
 def plot_updates(updates: pd.DataFrame, path: Path) -> None:
     """Per epoch and layer: dense weight updates (FP) or device pulses (crossbars), mean over seeds, log y."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    df = updates.assign(updates=updates["set_pulses"] + updates["reset_pulses"] + updates["refresh_set_pulses"])
-    for (alg, layer), g in df.groupby([_label(df), "layer"]):
+    fig, ax = plt.subplots(figsize=(7, 4))
+    df = updates.assign(updates=updates["set_pulses"] + updates["reset_pulses"] + updates["refresh_set_pulses"],
+                        label=_label(updates))
+    labels = list(dict.fromkeys(df["label"]))
+    layers = list(dict.fromkeys(df["layer"]))
+    colours = plt.get_cmap("tab10")
+    for (alg, layer), g in df.groupby(["label", "layer"], sort=False):
         m = g.groupby("epoch")["updates"].mean()
-        ax.plot(m.index, m.to_numpy(), marker=".", label=f"{alg} {layer}")
+        ax.plot(m.index, m.to_numpy(), marker=".", color=colours(labels.index(alg) % 10),
+                linestyle=("-", "--", ":", "-.")[layers.index(layer) % 4], label=f"{alg} {layer}")
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("weight updates (FP) / device pulses per epoch")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     save_figure(fig, path)
     plt.close(fig)
 

@@ -87,6 +87,7 @@ def test_pooling_general_path_matches_exact_path_and_gradient(mode):
     general._exact = lambda x: False  # force the im2col path
     y_fast, y_gen = fast.forward(x, True), general.forward(x, True)
     np.testing.assert_allclose(y_fast, y_gen)
+    np.testing.assert_allclose(fast.forward(x, False), y_fast)  # inference shortcut
     g = rng.standard_normal(y_fast.shape)
     np.testing.assert_allclose(fast.backward(g), general.backward(g))
     assert Pool("p", mode, 3, 2).forward(x, False).shape == (2, 3, 3, 3)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from archsim.config.errors import ConfigError, Problem
+from archsim.functional.io import atomic_write
 
 ENV_VAR = "ARCHSIM_DATA"
 
@@ -131,10 +131,7 @@ def _download(directory: Path) -> list[str]:
             if hashlib.sha256(payload).hexdigest() != CANONICAL_SHA256[name]:
                 errors.append(f"{mirror}{name}: hash mismatch")
                 continue
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=name, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-            os.replace(tmp, target)
+            atomic_write(target, lambda tmp, data=payload: Path(tmp).write_bytes(data))
             break
     return errors
 

@@ -50,8 +50,10 @@ class BatchNorm(Layer):
                 self.running_var[:] = (1 - m) * self.running_var + m * var * count / max(count - 1, 1)
             else:
                 self._reest.append((count, mean.astype(np.float64), var.astype(np.float64)))
-        else:
-            mean, var = self.running_mean, self.running_var
+        else:  # inference: one fused affine per channel
+            scale = self.gamma / np.sqrt(self.running_var + self.eps)
+            shift = self.beta - self.running_mean * scale
+            return x * self._view(x, scale.astype(x.dtype)) + self._view(x, shift.astype(x.dtype))
         inv = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
         xhat = (x - self._view(x, mean)) * self._view(x, inv)
         if train:

@@ -29,7 +29,8 @@ class Conv2d(WeightedLayer):
         if train:
             self._in_shape = x.shape
         y = self.matmul(im2col(x, self.kernel, self.stride, self.padding), train)
-        return np.ascontiguousarray(y.reshape(n, ho, wo, self.cols).transpose(0, 3, 1, 2))
+        # an (N, C, H, W) view of channels-last memory: element-wise layers keep that layout, no copy
+        return y.reshape(n, ho, wo, self.cols).transpose(0, 3, 1, 2)
 
     def backward(self, grad):
         g2d = grad.transpose(0, 2, 3, 1).reshape(-1, self.cols)

@@ -57,3 +57,29 @@ def test_search_order(tmp_path, monkeypatch):
     dirs = [d for _, d in candidate_dirs(tmp_path / "a")]
     assert labels[0].startswith("data_dir") and "ARCHSIM_DATA" in labels[1] and labels[2] == "user cache"
     assert dirs == [tmp_path / "a", tmp_path / "e", tmp_path / "c" / "archsim" / "mnist"]
+
+
+def test_download_fills_cache_and_checks_hashes(tmp_path, monkeypatch, mnist_dir):
+    """The mirror is faked with the local files (no network): downloads land verified in the cache."""
+    if not (mnist_dir / FILES[0]).is_file():
+        pytest.skip("MNIST not available")
+    import io
+    import urllib.request
+
+    served = []
+
+    def fake_urlopen(url, timeout=None):
+        name = url.rsplit("/", 1)[-1]
+        served.append(url)
+        payload = (mnist_dir / name).read_bytes()
+        if "ossci" in url and name.startswith("t10k-labels"):
+            payload = payload[:-1] + bytes([payload[-1] ^ 1])  # first mirror serves a corrupt file
+        return io.BytesIO(payload)
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("ARCHSIM_DATA", raising=False)
+    data = load_mnist(tmp_path / "nothing-here")
+    assert data.source_dir == tmp_path / "archsim" / "mnist"
+    assert len(data.y_test) == 10000
+    assert sum("t10k-labels" in u for u in served) == 2  # corrupt copy rejected, second mirror used
