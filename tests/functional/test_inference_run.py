@@ -109,7 +109,7 @@ def test_run_inference_study_writes_outputs_and_resumes(mnist_dir, tmp_path, mon
     conv2 = summary.programming["conv2"]
     assert conv2.devices_programmed == conv2.devices_reset == 16 * 25 * 32
     assert conv2.converged_fraction >= 0.99 and conv2.mean_iterations >= 1
-    assert summary.calibration_columns == {"conv1": 16, "conv2": 64, "fc1": 128, "fc2": 10}
+    assert summary.calibration_columns == {"conv1": 16, "conv2": 32, "fc1": 128, "fc2": 10}
     training = pd.read_csv(out / "training.csv")
     assert set(training["phase"]) == {"fp32", "hwa"}
     acc_by = summary.accuracy_vs_time.set_index(["model", "compensation", "t_s"])["test_acc_mean"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from archsim.functional.software.hwa import clip_weights, inject_weight_noise
@@ -87,7 +88,14 @@ def train(model, x_train, y_train, x_test, y_test, settings: TrainSettings, *, p
 
     With `checkpoint`, the full state (weights, momentum, history) is saved after every epoch;
     `resume=True` continues from it and yields the same result as an uninterrupted run.
+    BLAS runs single-threaded here: these small matmuls ran ~4x slower with 2 OpenBLAS threads on
+    the 2-core machine (reports/lenet_mnist_infer/README.md); parallelism comes from processes.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train(model, x_train, y_train, x_test, y_test, settings, phase, checkpoint, resume, progress)
+
+
+def _train(model, x_train, y_train, x_test, y_test, settings, phase, checkpoint, resume, progress) -> pd.DataFrame:
     opt = SGD(model.all_params(), settings.momentum, settings.weight_decay)
     start, history = 0, []
     if resume and checkpoint is not None and Path(checkpoint).is_file():
