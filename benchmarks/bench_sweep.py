@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from distributed import Client, LocalCluster
 
-from archsim.reports.io import atomic_write_csv, atomic_write_text
+from archsim.io import atomic_write_text, write_csv as atomic_write_csv
 from archsim.sweep.config import load_sweep
 from archsim.sweep.execute import run_sweep
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from archsim.estimate import estimate, load_workload
 from archsim.functional.run import layer_update_stats
-from archsim.reports.io import atomic_write_csv, atomic_write_text
+from archsim.io import atomic_write_text, write_csv
 from archsim.reports.tables import stage_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def main() -> None:
         rows.append(st)
     df = pd.concat(rows, ignore_index=True)[["trace", "design", "stage", "energy_nJ", "latency_us",
                                              "nonzero_updates_per_image", "set_pulses_per_image"]]
-    atomic_write_csv(df, RUNS / "energy_measured.csv")
+    write_csv(df, RUNS / "energy_measured.csv")
     upd = df[df.stage.isin(["update", "total"])]
     text = "\n".join([
         "# Energy per training image with measured update statistics",

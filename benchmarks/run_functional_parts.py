@@ -20,7 +20,7 @@ import yaml
 from archsim.config.functional import FunctionalConfig
 from archsim.config.loader import load, validate
 from archsim.config.workload import Workload
-from archsim.functional.io import write_csv
+from archsim.io import write_csv
 from archsim.functional.plots import plot_accuracy, plot_drift, plot_updates
 from archsim.functional.run import run_functional
 

@@ -14,7 +14,7 @@ from archsim.config.workload import resolve
 from archsim.functional.datasets import load_mnist
 from archsim.functional.devices import load_device
 from archsim.functional.drift import drift_study
-from archsim.functional.io import write_csv
+from archsim.io import write_csv
 from archsim.functional.networks import mlp_from_network
 from archsim.functional.plots import plot_accuracy, plot_drift, plot_updates
 from archsim.functional.training.fp import FpTrainer

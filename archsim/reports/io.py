@@ -10,24 +10,6 @@ from pathlib import Path
 import pandas as pd
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same folder and os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
-
-
 class StagedReport:
     """Collect report files in a hidden staging folder; `commit()` moves them into `out_dir`.
 

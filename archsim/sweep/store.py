@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from archsim.reports.io import atomic_write_text
+from archsim.io import atomic_write_text
 
 
 class ResultStore:

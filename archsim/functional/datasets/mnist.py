@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from archsim.config.errors import ConfigError, Problem
-from archsim.functional.io import atomic_write
+from archsim.io import atomic_write_bytes
 
 ENV_VAR = "ARCHSIM_DATA"
 
@@ -131,7 +131,7 @@ def _download(directory: Path) -> list[str]:
             if hashlib.sha256(payload).hexdigest() != CANONICAL_SHA256[name]:
                 errors.append(f"{mirror}{name}: hash mismatch")
                 continue
-            atomic_write(target, lambda tmp, data=payload: Path(tmp).write_bytes(data))
+            atomic_write_bytes(target, payload)
             break
     return errors
 

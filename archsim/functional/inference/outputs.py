@@ -10,14 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from archsim.functional.software.weights_io import atomic_output  # noqa: E402
+from archsim.io import atomic_output, write_csv  # noqa: E402, F401 - write_csv is part of this module's API
 
 SECONDS = {"25 s": 25, "1 h": 3600, "1 day": 86400, "1 month": 2592000, "1 year": 31536000}
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    with atomic_output(path) as tmp:
-        df.to_csv(tmp, index=False)
 
 
 def plot_accuracy_vs_time(acc: pd.DataFrame, path: Path, fp32_test_acc: float | None = None) -> None:

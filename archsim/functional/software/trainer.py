@@ -16,7 +16,8 @@ from tqdm import tqdm
 from archsim.functional.software.hwa import clip_weights, inject_weight_noise
 from archsim.functional.software.loss import softmax_cross_entropy
 from archsim.functional.software.optim import SGD, learning_rate
-from archsim.functional.software.weights_io import load_npz, save_npz
+from archsim.functional.software.weights_io import load_npz
+from archsim.io import write_npz
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def _save_checkpoint(path: Path, model, opt: SGD, epoch: int, history: list[dict
     arrays.update({f"velocity/{k}": v for k, v in opt.velocity.items()})
     arrays["epoch"] = np.array(epoch)
     arrays["history"] = np.array(json.dumps(history))
-    save_npz(path, arrays)
+    write_npz(path, arrays)
 
 
 def _load_checkpoint(path: Path, model, opt: SGD) -> tuple[int, list[dict]]:

@@ -14,7 +14,7 @@ from numba import njit
 from archsim.functional.crossbar.mvm import backward_mvm, forward_mvm
 from archsim.functional.crossbar.quantize import adc_quantise, dac_normalise
 from archsim.functional.crossbar.refresh import refresh_pairs
-from archsim.functional.crossbar.update import MODE_ONE_DEVICE, N_STATS, chi_update
+from archsim.functional.crossbar.update import MODE_ONE_DEVICE, chi_update
 from archsim.functional.devices.kernels import P_NOISE_OFFSET_US, P_NOISE_SLOPE
 
 ACT_CODES = {"none": 0, "sigmoid": 1, "relu": 2, "tanh": 3, "softmax": 4}

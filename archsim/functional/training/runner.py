@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from archsim.functional.crossbar.update import STAT_NAMES
-from archsim.functional.io import write_npz
+from archsim.io import write_npz
 from archsim.functional.training.fp import FpTrainer
 from archsim.functional.training.mca import CrossbarState, CrossbarTrainer
 
