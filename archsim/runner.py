@@ -69,6 +69,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
     if "inference" in extras:
         from archsim.accounting.programming import programming_cost
 
+        sections.append(_inference_section(extras["inference"]))
         cost = programming_cost(extras["inference"], est, tech)
         tables["programming_cost.csv"] = cost
         sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
@@ -87,6 +88,15 @@ def _functional_section(summary) -> str:
     rows = "\n".join(f"| {alg} | {acc_:.4f} |" for alg, acc_ in acc.items())
     return ("## Functional accuracy (final test accuracy, mean over seeds)\n\n| algorithm | test_acc |\n|---|---|\n"
             + rows + "\n\nSee accuracy.csv, updates.csv and drift.csv.")
+
+
+def _inference_section(study) -> str:
+    acc = study.accuracy_vs_time
+    pv = acc.pivot_table(index=["model", "compensation"], columns="t_s", values="test_acc_mean", sort=False)
+    pv.columns = [f"t={t:g} s" for t in pv.columns]
+    return (f"## PCM inference accuracy over time (FP32 software: {study.fp32_test_acc:.4f})\n\n"
+            + pv.reset_index().to_markdown(index=False, floatfmt=".4f")
+            + "\n\nMean over repeated programming and noise draws; std in accuracy_vs_time.csv.")
 
 
 def print_run(result: RunResult, echo=print) -> None:
