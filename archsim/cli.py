@@ -45,8 +45,17 @@ def _cmd_check(args) -> int:
             from archsim.sweep.config import load_sweep
 
             load_sweep(f)
+        elif kind == "pcm_device":
+            from archsim.functional.devices import load_device
+
+            load_device(str(Path(f).resolve()))
+        elif kind == "pcm_inference":
+            from archsim.functional.devices.inference_pcm import InferencePCM
+
+            InferencePCM.from_yaml(f)
         else:
-            raise ConfigError(f, f"kind: expected one of workload, tech, design, sweep (got {kind!r})")
+            raise ConfigError(f, "kind: expected one of workload, tech, design, sweep, pcm_device, pcm_inference "
+                                 f"(got {kind!r})")
         print(f"{f}: ok ({kind})")
     return 0
 
@@ -110,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_sweep)
 
     c = sub.add_parser("check", help="validate YAML files without running anything",
-                       description="Validate workload, tech, design or sweep YAMLs; prints one line per problem "
+                       description="Validate workload, tech, design, sweep or PCM device YAMLs; prints one line "
+                                   "per problem "
                                    "(file: key: what is allowed) and exits 2 on any problem.")
     c.add_argument("files", nargs="+", type=Path, help="YAML files to check")
     c.set_defaults(func=_cmd_check)
