@@ -15,8 +15,9 @@ from pydantic import Field, PositiveFloat, PositiveInt
 from archsim.config.base import Strict
 from archsim.config.errors import ConfigError
 from archsim.config.loader import read_yaml, validate
+from archsim.resources import design_dir
 
-BUILTIN_DIR = Path(__file__).resolve().parents[1] / "hardware" / "designs"
+BUILTIN_DIR = design_dir()
 
 
 class Crossbar(Strict):

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from archsim.config.base import Strict
 from archsim.config.loader import load
+from archsim.resources import tech_file
 
 
 class Sourced(Strict):
@@ -110,5 +111,5 @@ class InferencePCM:
 
 
 def default_model_path() -> Path:
-    """tech/pcm_inference.yaml of this repository checkout."""
-    return Path(__file__).resolve().parents[3] / "tech" / "pcm_inference.yaml"
+    """The built-in inference PCM model (tech/pcm_inference.yaml, shipped in the package)."""
+    return tech_file("pcm_inference.yaml")

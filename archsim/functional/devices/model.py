@@ -14,8 +14,8 @@ from archsim.config.errors import ConfigError
 from archsim.config.loader import read_yaml, validate
 from archsim.functional.devices import kernels as K
 from archsim.functional.devices.jump_table import JumpTable, load_table, synthetic_table
+from archsim.resources import tech_file
 
-TECH_DIR = Path(__file__).resolve().parents[3] / "tech"
 BUILTIN = {"gradual_set": "pcm_gradual_set.yaml", "jump_table": "pcm_jump_table.yaml", "ideal": "pcm_ideal.yaml"}
 
 
@@ -150,7 +150,7 @@ def device_from_config(cfg: Common, name: str, path: Path) -> DeviceModel:
 def load_device(name_or_path: str, base_file: str | Path | None = None) -> DeviceModel:
     """Built-in name (gradual_set, jump_table, ideal) or a YAML path relative to `base_file`'s folder."""
     if name_or_path in BUILTIN:
-        path = TECH_DIR / BUILTIN[name_or_path]
+        path = tech_file(BUILTIN[name_or_path])
     else:
         path = Path(name_or_path).expanduser()
         if not path.is_absolute() and base_file is not None:

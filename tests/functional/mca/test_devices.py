@@ -120,7 +120,7 @@ def test_device_yaml_errors_are_config_errors(tmp_path):
 
 def test_every_tech_number_has_a_source():
     import yaml
-    from archsim.functional.devices.model import TECH_DIR
+    from archsim.resources import tech_dir
     for name in ("pcm_gradual_set.yaml", "pcm_jump_table.yaml", "pcm_ideal.yaml"):
         def walk(node):
             if isinstance(node, dict):
@@ -131,4 +131,4 @@ def test_every_tech_number_has_a_source():
                     walk(v)
             else:
                 assert not isinstance(node, float), (name, node)
-        walk(yaml.safe_load((TECH_DIR / name).read_text()))
+        walk(yaml.safe_load((tech_dir() / name).read_text()))
