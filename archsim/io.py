@@ -28,6 +28,11 @@ def atomic_output(path: str | Path):
         raise
 
 
+def checkpoint_dir(out_dir: str | Path) -> Path:
+    """Where a run writing its outputs to `out_dir` keeps its checkpoints (the one place for all runs)."""
+    return Path(out_dir) / "checkpoints"
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     with atomic_output(path) as tmp:
         tmp.write_text(text)

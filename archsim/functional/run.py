@@ -14,7 +14,7 @@ from archsim.config.workload import resolve
 from archsim.functional.datasets import load_mnist
 from archsim.functional.devices import load_device
 from archsim.functional.drift import drift_study
-from archsim.io import write_csv
+from archsim.io import checkpoint_dir, write_csv
 from archsim.functional.networks import mlp_from_network
 from archsim.functional.plots import plot_accuracy, plot_drift, plot_updates
 from archsim.functional.training.fp import FpTrainer
@@ -83,7 +83,7 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool
                 trainer = CrossbarTrainer(spec, cfg, device, algorithm)
             else:
                 trainer = FpTrainer(spec, cfg, algorithm)
-            ckpt = out_dir / "checkpoints" / f"{algorithm}_seed{seed}.npz" if cfg.checkpoint else None
+            ckpt = checkpoint_dir(out_dir) / f"{algorithm}_seed{seed}.npz" if cfg.checkpoint else None
             result = run_one(trainer, data, seed=seed, epochs=cfg.epochs, layer_names=spec.names,
                              checkpoint=ckpt, resume=resume, progress=progress)
             epochs += result.epochs

@@ -27,6 +27,7 @@ from archsim.functional.inference.study import StudyData, run_repeats, summarise
 from archsim.functional.layers.network import FunctionalNetwork
 from archsim.functional.software.trainer import TrainSettings, evaluate, train
 from archsim.functional.software.weights_io import load_weights, save_weights
+from archsim.io import checkpoint_dir
 
 
 @dataclass
@@ -114,7 +115,7 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
     _check_network(workload, workload_path)
     pcm = _device_model(cfg, workload_path)
     data = _load_data(cfg, workload_path, data_dir)
-    ckpt = out_dir / "checkpoints"
+    ckpt = checkpoint_dir(out_dir)
     t = cfg.training
     fp32 = FunctionalNetwork(workload.network, seed=cfg.seed)
     fp32_hist = _train_phase(fp32, data, TrainSettings(

@@ -3,36 +3,9 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass(frozen=True)
-class TileGrid:
-    """How a rows × cols matrix is laid out on arrays: row tiles × column tiles."""
-
-    rows: int
-    cols: int
-    array_rows: int
-    array_cols: int
-
-    @property
-    def row_tiles(self) -> int:
-        return math.ceil(self.rows / self.array_rows)
-
-    @property
-    def col_tiles(self) -> int:
-        return math.ceil(self.cols / self.array_cols)
-
-    @property
-    def tiles(self) -> int:
-        return self.row_tiles * self.col_tiles
-
-    def row_slices(self) -> list[slice]:
-        """Row ranges of the matrix held by each row tile (partial sums over these are added digitally)."""
-        return [slice(r, min(r + self.array_rows, self.rows)) for r in range(0, self.rows, self.array_rows)]
+from archsim.config.tiling import TileGrid
 
 
 def crossbar_mvm(x: np.ndarray, matrix: np.ndarray, has_bias: bool, array_rows: int | None = None) -> np.ndarray:
