@@ -42,7 +42,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
     out = Path(out_dir) if out_dir is not None else default_out_dir(workload.name)
     data = Path(data_dir) if data_dir is not None else None
 
-    update_stats = None
+    update_stats = conductance = None
     sections: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     extras: dict = {}
@@ -58,6 +58,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
         extras["functional"] = summary
         if workload.trace.source == "functional":
             update_stats = summary.update_stats
+            conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
         sections.append(_functional_section(summary))
     if functional and workload.inference is not None:
         from archsim.functional.inference.run import run_inference_study
@@ -65,7 +66,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
         study = run_inference_study(workload, path, out, resume=resume, data_dir=data, progress=progress)
         extras["inference"] = study
 
-    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats)
+    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats, conductance_us=conductance)
     if "inference" in extras:
         from archsim.accounting.programming import programming_cost
 
