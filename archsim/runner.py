@@ -65,6 +65,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
 
         study = run_inference_study(workload, path, out, resume=resume, data_dir=data, progress=progress)
         extras["inference"] = study
+        conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
 
     est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats, conductance_us=conductance)
     if "inference" in extras:

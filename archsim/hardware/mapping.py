@@ -33,16 +33,18 @@ class ArrayMapping:
         g = self.grid
         return g.rows * g.cols / (g.tiles * g.array_rows * g.array_cols)
 
-    def lines(self, direction: str) -> tuple[int, int, int]:
+    def lines(self, direction: str, devices_per_weight: int) -> tuple[int, int, int]:
         """(input lines driven, output lines converted, partial-sum tiles) of one read of the layer.
 
-        Forward: each array drives its rows and converts its columns; row tiles give partial sums.
-        Backward: each array drives its columns and converts its rows; column tiles give partial sums.
+        Forward: each array drives its rows (shared by the devices of a unit cell) and converts its
+        columns (a differential pair is subtracted before the ADC); row tiles give partial sums.
+        Backward: each array drives the device lines of its columns and converts its rows; column
+        tiles give partial sums.
         """
         g = self.grid
         if direction == "forward":
             return g.rows * g.col_tiles, g.cols * g.row_tiles, g.row_tiles
-        return g.cols * g.row_tiles, g.rows * g.col_tiles, g.col_tiles
+        return g.cols * devices_per_weight * g.row_tiles, g.rows * g.col_tiles, g.col_tiles
 
     def lines_out_per_array(self, direction: str) -> int:
         """Output lines of the fullest array (what its ADCs must convert per read)."""

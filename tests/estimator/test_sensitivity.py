@@ -106,6 +106,7 @@ CASES = [
     Case(("tile.adcs_per_array",), "mca", {}, {"tile.adcs_per_array": 64}, latency("forward"), "up"),
     Case(("tile.adcs_per_array",), "mca", {}, {"tile.adcs_per_array": 64}, fact("adcs"), (0.25, 0.25)),
     Case(("tile.adcs_per_array",), "mca", {}, {"tile.adcs_per_array": 64}, fact("leakage_mw"), "down"),
+    Case(("tile.adcs_per_array",), "mca", {}, {"tile.adcs_per_array": 64}, fact("adc_area_mm2"), (0.25, 0.25)),
     Case(("tile.dac_bits",), "mca", {}, {"tile.dac_bits": 4}, energy("crossbar array"), (1 / 16 - 1e-6, 1 / 16 + 1e-6)),
     Case(("tile.dac_bits",), "mca", {}, {"tile.dac_bits": 4}, latency("forward"), "down"),
     Case(("tile.input_encoding",), "mca", {}, {"tile.input_encoding": "bit_serial"}, count("convert"), (8, 8)),

@@ -4,10 +4,11 @@ The run is a stream of `batches` batches of `batch_size` images. A batch runs as
 (processes): the MCA streams a batch as up to MAX_GROUPS groups that pipeline through its dedicated
 arrays; a digital design (one MAC array shared by all layers) runs a batch layer by layer as one
 group, so each weight is fetched once per batch. Each op of a group is a process that acquires
-units, holds them for their latency and releases them; pipelines inside an op (SRAM → MAC,
-tile → ADC → digital unit) are chunks flowing through FIFO resources. Training batches follow one
-another (the next batch needs the updated weights); inference batches are all offered at once and
-overlap where the units allow.
+units, holds them for their latency and releases them; inside an op, at most MAX_CHUNKS chunks
+stream through the op's stages (SRAM → MAC array, inputs → crossbar → ADC → digital unit), each
+stage starting one item after its upstream. Training batches follow one another (the next batch
+needs the updated weights); an inference batch enters when the one before it has cleared its
+first op, and batches overlap where the units allow, older batches first.
 
 Every process carries an OpContext (stage, layer, batch, group): work it causes — including
 background refresh that outlives its op — is booked to that op.
@@ -74,6 +75,7 @@ class Machine:
         self.in_maps = {op.layer: op.in_map for op in (fwd.ops if fwd else []) if isinstance(op, MvmOp)}
         self._stage_spans: dict[tuple[int, int, str], list[float]] = {}
         self._entered: dict[int, simpy.Event] = {}  # inference: batch b has cleared its first op
+        self._pending: dict[tuple[int, str], int] = {}  # (batch, layer) → groups still to update it
 
     # -- the catalog of component models (pure: used again to re-price a finished run) ------------
     @classmethod
@@ -120,7 +122,6 @@ class Machine:
 
     def batch(self, b: int):
         start = self.env.now
-        self._pending = getattr(self, "_pending", {})
         groups = self.groups()
         for layer in self.trace.weighted():
             self._pending[(b, layer)] = len(groups)
@@ -309,6 +310,5 @@ class Machine:
             out[f"{name}_need_kb"] = b.need_kb
             out[f"{name}_dram_layers"] = sorted(b.in_dram)
         out["leakage_mw"] = sum(c.leakage_mw for c in self.catalog.values())
-        out["area_mm2_known"] = sum(c.area_um2 for c in self.catalog.values()) / 1e6
         return out
 

@@ -98,7 +98,7 @@ class McaMachine(Machine):
             yield from self.reprogram(ctx, op)
         tile, adc = self._tile(op.layer), self._adc(op.layer)
         reads, window = t.reads_per_mvm, t.read_window_ns
-        lines_in, lines_out, partial_tiles = mp.lines(op.direction)
+        lines_in, lines_out, partial_tiles = mp.lines(op.direction, d.crossbar.devices_per_weight)
         devices = op.rows * op.cols * d.crossbar.devices_per_weight
         rounds = math.ceil(mp.lines_out_per_array(op.direction) / t.adcs_per_array)
         bit_serial = t.input_encoding == "bit_serial"
@@ -189,10 +189,10 @@ class McaMachine(Machine):
         out = super().facts()
         x = self.design.crossbar
         physical = sum(m.arrays for m in self.maps.values()) if x.dedicated else x.shared_arrays
-        adcs = sum(c.adcs for n, c in self.catalog.items() if n.startswith("adc["))
+        banks = [c for n, c in self.catalog.items() if n.startswith("adc[")]
         out.update({"arrays": physical, "arrays_by_layer": {k: m.arrays for k, m in self.maps.items()},
                     "utilisation_by_layer": {k: m.utilisation for k, m in self.maps.items()},
                     "devices": sum(m.grid.rows * m.grid.cols for m in self.maps.values()) * x.devices_per_weight,
-                    "adcs": adcs,
+                    "adcs": sum(c.adcs for c in banks), "adc_area_mm2": sum(c.area_um2 for c in banks) / 1e6,
                     "reprogrammed_layers": sorted(k for k, m in self.maps.items() if m.reprogram)})
         return out
