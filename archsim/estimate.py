@@ -65,10 +65,12 @@ def load_tech(workload: Workload, workload_path: str | Path) -> Tech:
 
 
 def workload_trace(workload: Workload, update_stats: dict[str, LayerUpdateStats] | None = None,
-                   conductance_us: dict[str, float] | None = None) -> Trace:
-    """The workload's trace: analytical, or with a functional run's measured statistics."""
+                   conductance_us: dict[str, float] | None = None, optimizer: str | None = None) -> Trace:
+    """The workload's trace: analytical, or with a functional run's measured statistics (and the
+    optimizer that run used, where it says)."""
     source = "functional" if update_stats is not None else "analytical"
-    return build_trace(workload.name, workload.network, workload.mode, update_stats, workload.trace, source,
+    cfg = workload.trace if optimizer is None else workload.trace.model_copy(update={"optimizer": optimizer})
+    return build_trace(workload.name, workload.network, workload.mode, update_stats, cfg, source,
                        batch_size=workload.batch_size, conductance_us=conductance_us)
 
 
@@ -84,18 +86,19 @@ def _simulate(trace: Trace, design, tech: Tech, batches: int, where: str, worklo
 
 def estimate(workload: Workload, workload_path: str | Path, *, tech: Tech | None = None,
              designs: list[Design] | None = None, update_stats: dict[str, LayerUpdateStats] | None = None,
-             conductance_us: dict[str, float] | None = None) -> Estimate:
-    """Simulate the workload on each design; `update_stats` (per layer, per image) and
-    `conductance_us` (per layer) replace the stated statistics where a functional run measured them."""
+             conductance_us: dict[str, float] | None = None, optimizer: str | None = None) -> Estimate:
+    """Simulate the workload on each design; `update_stats` (per layer, per image), `conductance_us`
+    (per layer) and `optimizer` ('sgd' | 'momentum') replace the stated ones where a functional run
+    measured or used them."""
     tech = tech or load_tech(workload, workload_path)
     designs = designs or load_designs(workload, workload_path)
-    trace = workload_trace(workload, update_stats, conductance_us)
+    trace = workload_trace(workload, update_stats, conductance_us, optimizer)
     sims, streams, actions, energy, latency, stream = {}, {}, {}, [], [], []
     for i, d in enumerate(designs):
         where = f"designs.{i}"
-        run = _simulate(trace, d, tech, workload.stream_batches, where, workload_path)
-        alone = run if (trace.mode == "train" or workload.stream_batches == 1) else \
-            _simulate(trace, d, tech, 1, where, workload_path)
+        batches = workload.batches_to_simulate
+        run = _simulate(trace, d, tech, batches, where, workload_path)
+        alone = run if (trace.mode == "train" or batches == 1) else _simulate(trace, d, tech, 1, where, workload_path)
         st = stream_table(alone, run)
         interval = float(st.interval_ns.iloc[0])
         acts = action_table(alone, time_per_image_ns=interval)

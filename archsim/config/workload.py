@@ -111,9 +111,14 @@ class Workload(Strict):
     mode: Literal["train", "infer"]
     batch_size: PositiveInt = Field(1, description="images per batch: weights are reused across a batch and "
                                                    "training updates (programs) once per batch")
-    stream_batches: PositiveInt = Field(
-        4, le=64, description="batches simulated back to back: single-image latency from the first, steady-state "
-                              "throughput from their completions")
+    stream_batches: PositiveInt | None = Field(
+        None, le=64, description="batches simulated back to back: single-image latency from the first, steady-state "
+                                 "throughput from their completions. Default: 4 for inference; 1 for training, whose "
+                                 "batches cannot overlap (each needs the weights the previous one updated)")
+
+    @property
+    def batches_to_simulate(self) -> int:
+        return self.stream_batches or (1 if self.mode == "train" else 4)
     designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
     trace: TraceConfig = TraceConfig()
     functional: FunctionalConfig | None = None

@@ -73,7 +73,7 @@ def summary_md(est: "Estimate", tech: Tech, extra_sections: list[str] | None = N
         f"- mode: **{w.mode}**, batch size **{w.batch_size}**, network `{w.network.name}`",
         f"- trace: **{est.trace.source}** statistics; optimizer {est.trace.optimizer}",
         f"- technology: `{tech.name}` ({tech.node_nm:g} nm)",
-        f"- simulated stream: {w.stream_batches} batches of {w.batch_size} image(s) per design",
+        f"- simulated stream: {w.batches_to_simulate} batch(es) of {w.batch_size} image(s) per design",
         "",
         "## Per stage (energy in nJ per image, time in µs for the first image)",
         "",

@@ -83,7 +83,8 @@ def test_dedicated_arrays_pipeline_a_stream_of_images(tmp_path):
     est = run(infer)
     latency_s = est.latency.query("stage == 'total'").latency_ns.iloc[0] / 1e9
     assert est.stream.images_per_s.iloc[0] > 2.0 / latency_s
-    train = write_workload(tmp_path, layers, input_shape=[8, 8, 8], name="tr", mode="train")
+    train = write_workload(tmp_path, layers, input_shape=[8, 8, 8], name="tr", mode="train",
+                           extra={"stream_batches": 3})
     est = run(train)
     latency_s = est.latency.query("stage == 'total'").latency_ns.iloc[0] / 1e9
     assert est.stream.images_per_s.iloc[0] == pytest.approx(1 / latency_s, rel=1e-9)

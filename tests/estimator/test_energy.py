@@ -84,3 +84,19 @@ def test_repricing_with_another_tech_needs_no_resimulation(tmp_path, est):
         assert list(repriced.component) == list(want.component)
         assert repriced.energy_pj.to_numpy() == pytest.approx(want.energy_pj.to_numpy(), rel=1e-12)
         assert repriced.energy_pj.sum() != pytest.approx(est.energy.query("design == @design").energy_pj.sum())
+
+
+def test_measured_conductance_and_optimizer_replace_the_stated_ones(est):
+    """A functional run's mean conductance per layer scales that layer's read energy (V²·G·t); its
+    optimizer replaces the workload's."""
+    w = est.workload
+    g = w.trace.crossbar.mean_conductance_us
+    other = estimate(w, REF, designs=[est.sims["mca"].design], conductance_us={"dense1": 2 * g}, optimizer="momentum")
+    assert other.trace.optimizer == "momentum" and other.trace.conductance_us == {"dense1": 2 * g, "dense2": g}
+
+    def reads(e, layer):
+        a = e.actions["mca"]
+        return a[(a.layer == layer) & (a.action == "conduct")].energy_pj.sum()
+
+    assert reads(other, "dense1") == pytest.approx(2 * reads(est, "dense1"))
+    assert reads(other, "dense2") == pytest.approx(reads(est, "dense2"))
