@@ -1,4 +1,4 @@
-"""Command line: `archsim run`, `archsim sweep`, `archsim check`, `archsim designs`."""
+"""Command line: `archsim run`, `archsim sweep`, `archsim check`, `archsim designs`, `archsim import`."""
 
 from __future__ import annotations
 
@@ -79,6 +79,21 @@ def _cmd_sweep(args) -> int:
     return run_sweep_command(args)
 
 
+def _cmd_import(args) -> int:
+    from archsim.importers import import_onnx, slug, write_workload
+    from archsim.importers.summary import describe
+
+    out = args.out or Path(f"{slug(args.model.stem)}.yaml")
+    if args.inference and args.weights is None:
+        raise ConfigError("command line", "--inference needs --weights FILE.npz (the weights it programs)")
+    imported = import_onnx(args.model, name=args.name)
+    files = write_workload(imported, out, weights=args.weights, name=args.name, mode=args.mode,
+                           inference=args.inference)
+    print(describe(imported))
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="archsim",
@@ -125,6 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(file: key: what is allowed) and exits 2 on any problem.")
     c.add_argument("files", nargs="+", type=Path, help="YAML files to check")
     c.set_defaults(func=_cmd_check)
+
+    m = sub.add_parser("import", help="import an ONNX model as a workload YAML (and its trained weights as .npz)",
+                       description="Convert an ONNX model (Conv, Gemm/MatMul, pools, batch norm, activations, "
+                                   "residual Add, Flatten) into a workload YAML whose network: equals the model's "
+                                   "layers, on the built-in designs and technology; optionally write its trained "
+                                   "weights in the layout the inference study programs onto PCM.")
+    m.add_argument("model", type=Path, help="ONNX model file")
+    m.add_argument("-o", "--out", type=Path, default=None, help="workload YAML to write (default: <model>.yaml)")
+    m.add_argument("--weights", type=Path, default=None, help="also write the trained weights to this .npz")
+    m.add_argument("--inference", action="store_true",
+                   help="add an inference: section that programs these weights onto PCM (needs --weights)")
+    m.add_argument("--name", default=None, help="workload and network name (default: from the output file)")
+    m.add_argument("--mode", choices=["infer", "train"], default="infer", help="workload mode (default infer)")
+    m.set_defaults(func=_cmd_import)
 
     d = sub.add_parser("designs", help="list the built-in designs (and print one in full)",
                        description="List built-in designs; --show NAME prints every field of one, i.e. "

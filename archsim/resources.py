@@ -24,6 +24,19 @@ def tech_file(name: str) -> Path:
     return tech_dir() / name
 
 
+def builtin_tech(name: str) -> Path | None:
+    """The built-in technology file for a bare name such as '14lpp' (no folder, no .yaml), else None."""
+    if not name or "/" in name or "\\" in name or name.endswith((".yaml", ".yml")):
+        return None
+    path = tech_dir() / f"{name}.yaml"
+    return path if path.is_file() else None
+
+
+def builtin_tech_names() -> list[str]:
+    """Bare names a workload's `tech:` may use (technology files shipped in the package)."""
+    return sorted(p.stem for p in tech_dir().glob("*.yaml") if not p.stem.startswith("pcm_"))
+
+
 def design_dir() -> Path:
     """Folder of the built-in design YAMLs (mca, digital32, digital_mp)."""
     return Path(str(files(DESIGN_PACKAGE)))
