@@ -13,25 +13,28 @@ import types
 
 __version__ = "0.1.0"
 
-_API = {"load_workload": "archsim.api", "sweep": "archsim.api", "Result": "archsim.api",
-        "import_onnx": "archsim.importers"}
+_API = {"load_workload": "archsim.api", "Result": "archsim.api", "import_onnx": "archsim.importers"}
+#: API functions that share their name with a module (archsim/estimate.py, archsim/sweep/): the module
+#: object is made callable, so `archsim.estimate(w)` is archsim.api.estimate(w) while
+#: `archsim.estimate.load_tech` and `from archsim.sweep.config import ...` keep working.
+_CALLABLE_MODULES = ("estimate", "sweep")
 
-__all__ = ["__version__", "estimate", *_API]
+__all__ = ["__version__", *_CALLABLE_MODULES, *_API]
 
 
-class _EstimateModule(types.ModuleType):
-    """archsim.estimate is both the estimator's module and, called, the API function archsim.api.estimate."""
+class _CallableModule(types.ModuleType):
+    """A module that, called, runs the API function of the same name (archsim.api.<name>)."""
 
-    def __call__(self, workload):
-        from archsim.api import estimate
+    def __call__(self, *args, **kwargs):
+        from archsim import api
 
-        return estimate(workload)
+        return getattr(api, self.__name__.rsplit(".", 1)[1])(*args, **kwargs)
 
 
 class _Package(types.ModuleType):
     def __setattr__(self, name, value):
-        if name == "estimate" and isinstance(value, types.ModuleType):   # set by the import of archsim/estimate.py
-            value.__class__ = _EstimateModule
+        if name in _CALLABLE_MODULES and isinstance(value, types.ModuleType):   # set when the module is imported
+            value.__class__ = _CallableModule
         super().__setattr__(name, value)
 
 
@@ -42,8 +45,8 @@ def __getattr__(name: str):
     """Import the API on first use, so `archsim --version` and `import archsim` stay light."""
     import importlib
 
-    if name == "estimate":
-        return importlib.import_module("archsim.estimate")
+    if name in _CALLABLE_MODULES:
+        return importlib.import_module(f"archsim.{name}")
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'archsim' has no attribute {name!r}")
