@@ -119,8 +119,9 @@ def _attribute_problems(n: Node, g: Graph) -> list[Problem]:
         if a.get("axis", 1) != 1:
             bad.append(("axis", a["axis"], "1 only (keep the batch dimension)"))
     elif n.op == "Reshape":
-        if a.get("allowzero", 0) != 0:
-            bad.append(("allowzero", a["allowzero"], "0 only"))
+        target = g.constants.get(n.inputs[1]) if len(n.inputs) > 1 else None
+        if a.get("allowzero", 0) != 0 and target is not None and 0 in np.asarray(target).reshape(-1):
+            bad.append(("allowzero", a["allowzero"], "0 when the shape has a 0 (copy the batch dimension)"))
     elif n.op == "Softmax":
         if a.get("axis", -1 if g.opset >= 13 else 1) not in (-1, 1):
             bad.append(("axis", a["axis"], "-1 or 1 (over the features of a vector)"))
@@ -274,8 +275,11 @@ class _Converter:
             if s != k:
                 layer["stride"] = s
             return layer, out, self._checked(n, new)
-        if op == "GlobalAveragePool":
+        if op in ("GlobalAveragePool", "ReduceMean"):
             self._need(n, shape, 3)
+            if op == "ReduceMean" and self._reduce_axes(n) != {2, 3}:
+                raise _Stop([Problem(n.label, f"averages over axes {sorted(self._reduce_axes(n))}; only over H and W "
+                                              f"(axes 2, 3: a global average pool)")])
             return {"type": "global_avgpool", "name": self.name(n, "global_avgpool")}, out, (shape[0],)
         if op == "BatchNormalization":
             return self.batchnorm(n, shape)
@@ -284,6 +288,14 @@ class _Converter:
         if op == "Add":
             raise _Stop([Problem(n.label, "adds a constant; supported only as the bias right after a MatMul")])
         raise _Stop([Problem(n.label, "unsupported operator")])  # pragma: no cover - the reader rejects these
+
+    def _reduce_axes(self, n: Node) -> set[int]:
+        """ReduceMean's axes of an (N, C, H, W) tensor (attribute before opset 18, input since)."""
+        if len(n.inputs) > 1 and n.inputs[1]:
+            axes = np.asarray(self.g.constants[self.resolve(n.inputs[1])]).reshape(-1).tolist()
+        else:
+            axes = n.attrs.get("axes", [] if n.attrs.get("noop_with_empty_axes", 0) else [0, 1, 2, 3])
+        return {int(a) % 4 for a in axes}
 
     def _need(self, n: Node, shape, rank: int) -> None:
         if len(shape) != rank:

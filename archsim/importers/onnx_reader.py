@@ -17,13 +17,17 @@ from archsim.config.errors import ConfigError, Problem
 
 #: ONNX operators the importer maps onto archsim layers (Identity, Dropout, Constant are structural)
 SUPPORTED_OPS = ("Conv", "Gemm", "MatMul", "Add", "Relu", "Sigmoid", "Tanh", "Softmax", "MaxPool", "AveragePool",
-                 "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Dropout", "Identity", "Constant")
+                 "GlobalAveragePool", "ReduceMean", "BatchNormalization", "Flatten", "Reshape", "Dropout", "Identity",
+                 "Constant")
+#: operators that compute shapes (constant subgraphs an exporter did not fold)
+SHAPE_OPS = {"Shape", "Gather", "Concat", "Expand", "CastLike", "Cast", "Unsqueeze", "Squeeze", "ConstantOfShape",
+             "Range", "Slice"}
 #: default-domain opsets whose operator semantics the importer implements
 MIN_OPSET = 9
 #: inputs that must be stored in the file (trained parameters), by op: input index → what it is
 WEIGHT_INPUTS = {"Conv": {1: "weight", 2: "bias"}, "Gemm": {1: "weight", 2: "bias"}, "MatMul": {1: "weight"},
                  "BatchNormalization": {1: "scale", 2: "bias", 3: "running mean", 4: "running variance"},
-                 "Reshape": {1: "shape"}}
+                 "Reshape": {1: "shape"}, "ReduceMean": {1: "axes"}}
 
 
 def supported_line() -> Problem:
@@ -85,13 +89,19 @@ def read_onnx(path: str | Path) -> Graph:
     nodes = [_node(n, i) for i, n in enumerate(model.graph.node)]
     constants = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
     problems = _unsupported(nodes)
-    for n in nodes:
+    if {n.op for n in nodes} & SHAPE_OPS and problems:
+        problems.append(Problem("hint", "Shape/Gather/Concat/Expand/Cast-like nodes compute constants: export with "
+                                        "constant folding (torch.onnx.export's default optimize=True, "
+                                        "do_constant_folding=True) or fold them first (e.g. onnxscript.optimizer)"))
+    for n in nodes:                      # nodes are in topological order (ONNX requires it)
         if n.op == "Constant":
             value = _constant_value(n)
             if value is None:
                 problems.append(Problem(n.label, "only a tensor-valued 'value' attribute is supported"))
             else:
                 constants[n.outputs[0]] = value
+        elif n.op == "Identity" and n.inputs[0] in constants:   # exporters alias shared initializers
+            constants[n.outputs[0]] = constants[n.inputs[0]]
     problems += _missing_weights(nodes, constants)
     inputs = [i for i in model.graph.input if i.name not in constants]
     if len(inputs) != 1:

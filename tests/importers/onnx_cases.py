@@ -164,6 +164,24 @@ def malformed_cases() -> list[Case]:
     cases.append(Case("gemm_transA", _small(gemm_trans_a).SerializeToString(),
                       ("node '/fc' (Gemm) attribute transA: 1 is not supported",)))
 
+    def mean_over_channels(b, x):
+        y = b.op("ReduceMean", [b.conv(x, "c", "/c", 2, 4, 3), b.const("axes", [1], np.int64)], "/mean", keepdims=0)
+        return b.op("Flatten", [y], "/flat", axis=1)
+
+    cases.append(Case("reduce_mean_over_channels", _small(mean_over_channels, out_shape=("N", 36), opset=18)
+                      .SerializeToString(), ("node '/mean' (ReduceMean): averages over axes [1]",)))
+
+    def shape_subgraph(b, x):
+        y = b.conv(x, "c", "/c", 2, 4, 3)
+        n = b.op("Gather", [b.op("Shape", [y], "/shape"), b.const("zero", 0, np.int64)], "/gather", axis=0)
+        target = b.op("Concat", [b.op("Unsqueeze", [n, b.const("ax", [0], np.int64)], "/unsq"),
+                                 b.const("minus1", [-1], np.int64)], "/cat", axis=0)
+        return b.op("Reshape", [y, target], "/view")
+
+    cases.append(Case("unfolded_shape_computation", _small(shape_subgraph, out_shape=("N", 144)).SerializeToString(),
+                      ("node '/shape' (Shape): unsupported operator", "hint: Shape/Gather/Concat",
+                       "node '/view' (Reshape): input 1 (shape) '/cat_output_0' is not an initializer")))
+
     m = _small(_conv_head)
     m.graph.output.append(helper.make_tensor_value_info("extra", TensorProto.FLOAT, ["N", 4]))
     cases.append(Case("two_outputs", m.SerializeToString(), ("exactly one output is supported; found 2",)))

@@ -115,3 +115,19 @@ def variety(opset: int = 15):
     x = b.op("Gemm", [x, w2, c2], "/head/Gemm", alpha=0.5, beta=2.0)
     x = b.op("Softmax", [x], "/Softmax", axis=-1)
     return b.model(["N", 2, 12, 12], x, ["N", 5], opset)
+
+
+def export_style(opset: int = 20):
+    """Spellings of torch.onnx.export's torch.export-based exporter: the global pool as ReduceMean(axes as an
+    input, keepdims = 1), Reshape(allowzero = 1) to (-1, C), and an initializer shared through Identity."""
+    b = Builder(7)
+    x = b.conv("input", "c1", "/c1", 1, 4, 3, pad=1, bias=True)
+    shared = b.op("Identity", [b.const("shared_zeros", np.zeros(4))], "/shared/Identity")
+    r = b.rng
+    x = b.op("BatchNormalization", [x, b.const("n1.weight", r.uniform(0.5, 1.5, 4)), shared,
+                                    b.const("n1.running_mean", r.normal(0, 0.1, 4)),
+                                    b.const("n1.running_var", r.uniform(0.5, 2, 4))], "/n1/BatchNormalization")
+    x = b.op("Relu", [x], "/relu")
+    x = b.op("ReduceMean", [x, b.const("axes", [-1, -2], np.int64)], "/mean", keepdims=1)
+    x = b.op("Reshape", [x, b.const("view_shape", [-1, 4], np.int64)], "/view", allowzero=1)
+    return b.model(["batch", 1, 6, 6], b.gemm(x, "fc", "/fc", 4, 3), ["batch", 3], opset)

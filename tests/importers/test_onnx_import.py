@@ -22,7 +22,7 @@ from archsim.functional.layers import FunctionalNetwork
 from archsim.importers import import_onnx, write_workload
 from archsim.importers.onnx_export import export_onnx
 
-from onnx_models import lenet, resnet32, variety
+from onnx_models import export_style, lenet, resnet32, variety
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,6 +89,7 @@ def _archsim_forward(imported, x: np.ndarray) -> np.ndarray:
     (lambda: resnet32(softmax=False), (3, 32, 32)),
     (lambda: lenet(softmax=False), (1, 28, 28)),
     (variety, (2, 12, 12)),
+    (export_style, (1, 6, 6)),
 ])
 def test_imported_weights_compute_what_onnx_computes(tmp_path, build, shape):
     model = build()
@@ -111,6 +112,12 @@ def test_variety_maps_each_spelling(tmp_path):
     assert p2["stride"] == 1 and fc["activation"] == "relu" and head["activation"] == "softmax"
     assert any("epsilon 0.001 folded into running_var" in n for n in imported.notes)
     assert imported.weights["fc.W"].shape == (25, 12)        # 24 inputs + the bias row
+
+
+def test_export_style_global_pool_and_shared_initializers(tmp_path):
+    layers = import_onnx(save(export_style(), tmp_path / "e.onnx")).network["layers"]
+    assert [l["type"] for l in layers] == ["conv2d", "batchnorm", "global_avgpool", "dense"]
+    assert layers[1]["activation"] == "relu"
 
 
 def test_torch_style_names_become_layer_names(tmp_path):
