@@ -131,3 +131,16 @@ def export_style(opset: int = 20):
     x = b.op("ReduceMean", [x, b.const("axes", [-1, -2], np.int64)], "/mean", keepdims=1)
     x = b.op("Reshape", [x, b.const("view_shape", [-1, 4], np.int64)], "/view", allowzero=1)
     return b.model(["batch", 1, 6, 6], b.gemm(x, "fc", "/fc", 4, 3), ["batch", 3], opset)
+
+
+def nested_residual(opset: int = 17):
+    """A residual block inside a residual block's body; the inner Add has no activation after it."""
+    b = Builder(11)
+    x = b.op("Relu", [b.conv("input", "stem", "/stem", 2, 4, 3, pad=1)], "/stem/Relu")
+    h = b.conv(x, "a", "/outer/a", 4, 4, 3, pad=1)
+    inner = b.bn(b.conv(h, "b", "/outer/b", 4, 4, 3, pad=1), "b_bn", "/outer/b_bn", 4)
+    inner = b.op("Add", [h, inner], "/outer/inner/Add")                      # identity first, body second
+    y = b.op("Tanh", [b.conv(inner, "c", "/outer/c", 4, 4, 1)], "/outer/c/Tanh")
+    x = b.op("Relu", [b.op("Add", [y, x], "/outer/Add")], "/outer/Relu")
+    x = b.op("Flatten", [b.op("GlobalAveragePool", [x], "/gap")], "/flat", axis=1)
+    return b.model(["N", 2, 5, 5], b.gemm(x, "fc", "/fc", 4, 3), ["N", 3], opset)

@@ -22,7 +22,7 @@ from archsim.functional.layers import FunctionalNetwork
 from archsim.importers import import_onnx, write_workload
 from archsim.importers.onnx_export import export_onnx
 
-from onnx_models import export_style, lenet, resnet32, variety
+from onnx_models import export_style, lenet, nested_residual, resnet32, variety
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,6 +52,15 @@ def test_imported_network_equals_the_hand_written_one(tmp_path, build, workload,
     assert structure(imported) == structure(hand)
     assert sum(s.weights for s in weighted_layers(imported)) == weights
     assert macs(imported) == macs(hand)
+
+
+def test_imported_lenet_gives_the_hand_written_energy(tmp_path):
+    keys = ["design", "stage", "component"]
+    model = save(lenet(), tmp_path / "lenet.onnx")
+    write_workload(import_onnx(model), tmp_path / "lenet.yaml")
+    ours = archsim.estimate(tmp_path / "lenet.yaml").energy.set_index(keys).energy_pj
+    hand = archsim.estimate(ROOT / "workloads" / "lenet_mnist_infer.yaml").energy.set_index(keys).energy_pj
+    pd.testing.assert_series_equal(ours, hand, rtol=1e-12)
 
 
 def test_archsim_run_on_the_imported_resnet_gives_the_hand_written_energy(tmp_path):
@@ -90,6 +99,7 @@ def _archsim_forward(imported, x: np.ndarray) -> np.ndarray:
     (lambda: lenet(softmax=False), (1, 28, 28)),
     (variety, (2, 12, 12)),
     (export_style, (1, 6, 6)),
+    (nested_residual, (2, 5, 5)),
 ])
 def test_imported_weights_compute_what_onnx_computes(tmp_path, build, shape):
     model = build()
@@ -118,6 +128,17 @@ def test_export_style_global_pool_and_shared_initializers(tmp_path):
     layers = import_onnx(save(export_style(), tmp_path / "e.onnx")).network["layers"]
     assert [l["type"] for l in layers] == ["conv2d", "batchnorm", "global_avgpool", "dense"]
     assert layers[1]["activation"] == "relu"
+
+
+def test_nested_residual_blocks(tmp_path):
+    layers = import_onnx(save(nested_residual(), tmp_path / "n.onnx")).network["layers"]
+    outer = layers[1]
+    assert outer["type"] == "residual" and outer["activation"] == "relu" and "shortcut" not in outer
+    assert [l["type"] for l in outer["body"]] == ["conv2d", "residual", "conv2d"]
+    inner = outer["body"][1]
+    assert inner["activation"] == "none" and "shortcut" not in inner
+    assert [l["name"] for l in inner["body"]] == ["b", "b_bn"]
+    assert outer["body"][2] == {"type": "conv2d", "name": "c", "out_channels": 4, "kernel": 1, "activation": "tanh"}
 
 
 def test_torch_style_names_become_layer_names(tmp_path):
