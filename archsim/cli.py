@@ -170,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Price primitives with the field's component models (hwcomponents: CACTI, "
                                    "the ADC survey model, NeuroSim, the logic library). Needs the optional extra "
                                    "archsim[components] on Python >= 3.12.")
-    tsub = t.add_subparsers(dest="tech_command", required=True, metavar="TECH_COMMAND")
+    tsub = t.add_subparsers(dest="tech_command", required=True, metavar="TECH_COMMAND",
+                            help="build: evaluate a spec; setup: make CACTI/NeuroSim run here; models: list models")
     tb = tsub.add_parser("build", help="evaluate a spec (kind: tech_spec) into a generated tech file",
                          description="Evaluate every primitive and grid of a spec with its named model and write "
                                      "the generated tech file (kind: tech_components); each number records its "
@@ -182,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
                     description="Probe the CACTI and NeuroSim executables shipped in the hwcomponents wheels and "
                                 "rebuild any that does not run here from the shipped sources with make "
                                 "(`tech build` does this on its own).")
-    tsub.add_parser("models", help="list the models a spec can name, with their parameters (? = optional)")
+    tsub.add_parser("models", help="list the models a spec can name, with their parameters (? = optional)",
+                    description="List the component models a spec can name: class, actions and parameters "
+                                "(? marks optional ones).")
     t.set_defaults(func=_cmd_tech)
     return p
 
