@@ -121,7 +121,9 @@ class Evaluator:
         node = self.node(p)
         try:
             if model_name == PLUGIN:
-                return self._plugin(p, plugin_class, actions, node)
+                entry = self._plugin(p, plugin_class, actions, node)
+                _check_finite(self.file, where, entry)
+                return entry
             model = MODELS[model_name]
             values = self.model_values(model, p, node)
             scaling = self.node_scaling(model, p, values)
@@ -132,28 +134,27 @@ class Evaluator:
             raise ConfigError(self.file, [Problem(where, f"{model_name} failed at {_params_text(p)}: "
                                                          f"{type(exc).__name__}: {msg}")]) from None
         _check_finite(self.file, where, values)
+        values = _round(values)
         params = p.model_dump(exclude_none=True)
         if model.node_param:
             params["tech_node_nm"] = node
         return {"model": model_name, "package": f"{model.distribution}=={version_of(model.distribution)}",
-                "params": params, "node_scaling": scaling, **_round(values)}
+                "params": params, "node_scaling": scaling, **values}
 
     def _plugin(self, p, path: str, actions: list[str], node: float) -> dict[str, Any]:
         cls, inst = make_plugin(path, dict(p.model_extra or {}), node)
-        # (a plug-in's own failures are caught and reported by evaluate())
         missing = [a for a in actions if a not in cls.get_action_names()]
         if missing:
             raise ValueError(f"{path} has no action {', '.join(missing)}; its actions: "
                              f"{', '.join(cls.get_action_names())}")
-        values = {"actions": _cost(inst, actions, True), "leakage_mw": inst.leak_power * W_TO_MW,
-                  "area_um2": inst.area * M2_TO_UM2}
+        values = {"actions": _cost(inst, actions, True), "leakage_mw": float(inst.leak_power * W_TO_MW),
+                  "area_um2": float(inst.area * M2_TO_UM2)}
         scaled = [m for m in inst.get_log_messages() if m.startswith("Scaled ")]
         dist = plugin_distribution(cls)
         return {"model": PLUGIN, "plugin_class": path,
                 "package": f"{dist}=={version_of(dist)}" if "(" not in dist else dist,
                 "params": {**(p.model_extra or {}), "tech_node_nm": node},
-                "node_scaling": scaled or "as implemented by the plug-in (it logged no scaling)",
-                **_round(values)}
+                "node_scaling": scaled or "as implemented by the plug-in (it logged no scaling)", **_round(values)}
 
 
 def _params_text(p) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import Field, PositiveFloat, model_validator
 
@@ -21,8 +21,6 @@ from archsim.config.errors import ConfigError, Problem
 from archsim.config.loader import read_yaml, validate
 
 NAME = r"^[a-z][a-z0-9_]*$"
-#: Values a plug-in parameter may take (numbers must be finite; checked by Strict).
-PluginValue = Union[bool, int, float, str]
 
 
 class Cell(Strict):
