@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true",
                    help="continue an interrupted functional run from its last checkpoint (bit-identical)")
     r.add_argument("--data-dir", type=Path, default=None,
-                   help="folder with the MNIST IDX .gz files (default: $ARCHSIM_DATA, then the user cache)")
+                   help="data folder: a data set's own folder or a root holding mnist/, fashion-mnist/, "
+                        "cifar-10-batches-bin/ (default: $ARCHSIM_DATA, then the user cache)")
     r.add_argument("--no-functional", action="store_true",
                    help="skip functional training/inference studies; estimate from analytical statistics")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
