@@ -7,6 +7,8 @@ The repository's `tech/` folder is shipped inside the package as `archsim.builti
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,15 +28,14 @@ def tech_file(name: str) -> Path:
 
 def builtin_tech(name: str) -> Path | None:
     """The built-in technology file for a bare name such as '14lpp' (no folder, no .yaml), else None."""
-    if not name or "/" in name or "\\" in name or name.endswith((".yaml", ".yml")):
-        return None
-    path = tech_dir() / f"{name}.yaml"
-    return path if path.is_file() else None
+    return tech_dir() / f"{name}.yaml" if name in builtin_tech_names() else None
 
 
+@lru_cache(maxsize=1)
 def builtin_tech_names() -> list[str]:
-    """Bare names a workload's `tech:` may use (technology files shipped in the package)."""
-    return sorted(p.stem for p in tech_dir().glob("*.yaml") if not p.stem.startswith("pcm_"))
+    """Bare names a workload's `tech:` may use: the shipped files with `kind: tech` (not device models, specs)."""
+    kind = re.compile(r"^kind:\s*['\"]?tech['\"]?\s*(#.*)?$", re.M)
+    return [p.stem for p in sorted(tech_dir().glob("*.yaml")) if kind.search(p.read_text())]
 
 
 def design_dir() -> Path:
