@@ -15,6 +15,7 @@ from archsim.hardware.components.base import Component
 from archsim.hardware.simulate import Simulation, components
 
 STAGES = ("forward", "backward", "update")
+NO_LAYER = "(none)"  # layer of static power: no op causes it
 COLUMNS = ["stage", "layer", "component", "unit", "action", "count", "energy_pj_each", "energy_pj", "bits_moved"]
 
 
@@ -42,7 +43,7 @@ def action_table(sim: Simulation, catalog: dict[str, Component] | None = None,
         if stage == "total" or total <= 0:
             continue
         t = per_image * ns / total
-        rows.append((stage, "", "leakage", "all", "static_power_ns", t, leak_mw, leak_mw * t, 0.0))  # mW·ns = pJ
+        rows.append((stage, NO_LAYER, "leakage", "all", "static_power_ns", t, leak_mw, leak_mw * t, 0.0))  # mW·ns = pJ
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -106,7 +106,7 @@ class Workload(Strict):
     version: Literal[1]
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    tech: str = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")
+    tech: str = Field("14lpp", description="built-in technology name (e.g. 14lpp) or a YAML relative to this file")
     network: Network
     mode: Literal["train", "infer"]
     batch_size: PositiveInt = Field(1, description="images per batch: weights are reused across a batch and "

@@ -81,12 +81,12 @@ def summary_md(est: "Estimate", tech: Tech, extra_sections: list[str] | None = N
         "",
         "## Totals: per image, per batch, and the steady-state stream",
         "",
-        "`image_latency_us`: one image from start to end of its stages on an idle machine; `images_per_s`: the "
-        "steady state of the simulated stream (pipelining across images where units allow), not 1/latency: the "
-        "completions of its second half, bounded by the busiest unit's time per image (`bottleneck` in stream.csv); "
+        "`latency_us`: one image from start to end of its stages on an idle machine; `images_per_s`: the steady "
+        "state of the simulated stream (pipelining across images where units allow), not 1/latency: the "
+        "completions of its second half, bounded by the busiest unit's time per image (`bottleneck`); "
         "`power_mW` = energy per image × images/s. Leakage per image is static power × the stream's time per image.",
         "",
-        _md(tot),
+        _md(tot.merge(tables.batch_table(est), on="design")),
         "",
         "## Ratios against the first design",
         "",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from archsim.accounting.energy import NO_LAYER
 from archsim.hardware.mapping import matmul
 from archsim.trace.ops import MvmOp
 
@@ -31,17 +32,23 @@ def stage_table(est: "Estimate") -> pd.DataFrame:
 
 
 def totals(est: "Estimate") -> pd.DataFrame:
-    """One row per design: energy per image and per batch, single-image and batch latency, the
-    steady-state throughput measured from the simulated stream, and the power it implies."""
+    """design, energy_nJ (per image), latency_us (one image on an idle machine), images_per_s (the
+    steady state of the simulated stream), power_mW (energy per image × images/s)."""
     t = stage_table(est)
     t = t[t.stage == "total"].drop(columns="stage").reset_index(drop=True)
-    s = est.stream.set_index("design")
-    t["batch_size"] = t.design.map(s.batch_size).astype(int)
-    t["energy_per_batch_nJ"] = t.energy_nJ * t.batch_size
-    t["batch_latency_us"] = t.design.map(s.batch_latency_ns) / 1e3
-    t["images_per_s"] = t.design.map(s.images_per_s)
+    t["images_per_s"] = t.design.map(est.stream.set_index("design").images_per_s)
     t["power_mW"] = t.energy_nJ * t.images_per_s / 1e6  # nJ × 1/s = nW
-    return t.rename(columns={"latency_us": "image_latency_us"})
+    return t
+
+
+def batch_table(est: "Estimate") -> pd.DataFrame:
+    """design, batch_size, energy_per_batch_nJ, batch_latency_us, bottleneck (busiest unit of the stream)."""
+    s = est.stream.set_index("design")
+    t = totals(est)[["design", "energy_nJ"]]
+    return pd.DataFrame({"design": t.design, "batch_size": t.design.map(s.batch_size).astype(int),
+                         "energy_per_batch_nJ": t.energy_nJ * t.design.map(s.batch_size),
+                         "batch_latency_us": t.design.map(s.batch_latency_ns) / 1e3,
+                         "bottleneck": t.design.map(s.bottleneck)})
 
 
 def ratio_table(est: "Estimate") -> pd.DataFrame:
@@ -62,18 +69,20 @@ def component_table(est: "Estimate") -> pd.DataFrame:
                           fill_value=0.0, sort=False)
 
 
-LAYER_COLUMNS = ["design", "layer", "stage", "energy_pj", "latency_ns", "macs", "adc_conversions", "arrays",
-                 "utilisation", "partial_sum_adds", "sram_bytes", "dram_bytes", "bus_bytes"]
+LAYER_COLUMNS = ["design", "layer", "stage", "energy_pj", "latency_ns", "macs", "weights", "adc_conversions",
+                 "arrays", "utilisation", "partial_sum_adds", "sram_bytes", "dram_bytes", "bus_bytes"]
 
 
 def layer_table(est: "Estimate") -> pd.DataFrame:
-    """Per design, layer and stage (per image): energy, latency of the layer's ops, MACs, ADC
-    conversions, arrays and their utilisation (MCA: cells holding weights; digital: MACs per PE
-    cycle), partial-sum adds, and the bytes moved at each level (SRAM, DRAM, bus)."""
+    """Per design, layer and stage (per image): energy, latency of the layer's ops, MACs, weights
+    (rows × cols mapped, bias row included), ADC conversions, arrays and their utilisation (MCA:
+    cells holding weights; digital: MACs per PE cycle), partial-sum adds, and the bytes moved at
+    each level (SRAM, DRAM, bus)."""
+    shapes = est.trace.weighted()
     frames = []
     for name, sim in est.sims.items():
         acts = est.actions[name]
-        acts = acts[acts.layer != ""]
+        acts = acts[acts.layer != NO_LAYER]
         by = acts.groupby(["stage", "layer"], sort=False)
         df = by.energy_pj.sum().to_frame()
 
@@ -90,6 +99,7 @@ def layer_table(est: "Estimate") -> pd.DataFrame:
                               if s.ctx.batch == 0 and s.ctx.group == 0], columns=["stage", "layer", "latency_ns"])
         df["latency_ns"] = spans.groupby(["stage", "layer"]).latency_ns.sum()
         df = df.fillna(0.0).reset_index()
+        df["weights"] = df.layer.map(lambda layer: shapes[layer][0] * shapes[layer][1] if layer in shapes else 0)
         facts = sim.facts
         if "arrays_by_layer" in facts:
             df["arrays"] = df.layer.map(facts["arrays_by_layer"])
@@ -108,6 +118,13 @@ def layer_table(est: "Estimate") -> pd.DataFrame:
         if c not in out:
             out[c] = float("nan")
     return out[LAYER_COLUMNS]
+
+
+def actions_table(est: "Estimate") -> pd.DataFrame:
+    """Every action count (per image) × per-action energy of every design, as actions.csv."""
+    acts = pd.concat([a.assign(design=n) for n, a in est.actions.items()], ignore_index=True)
+    return acts[["design", "stage", "layer", "component", "unit", "action", "count", "energy_pj_each", "energy_pj",
+                 "bits_moved"]]
 
 
 def facts_table(est: "Estimate") -> pd.DataFrame:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-
-from typing import TYPE_CHECKING
 
 from archsim.config.tech import Tech
 from archsim.reports import plots, tables
@@ -26,9 +25,7 @@ def write_report(est: "Estimate", tech: Tech, out_dir: Path, extra_sections: lis
     with StagedReport(out_dir) as rep:
         rep.csv("energy.csv", est.energy[["design", "stage", "component", "energy_pj"]])
         rep.csv("latency.csv", est.latency[["design", "stage", "latency_ns"]])
-        acts = pd.concat([a.assign(design=n) for n, a in est.actions.items()], ignore_index=True)
-        rep.csv("actions.csv", acts[["design", "stage", "layer", "component", "unit", "action", "count",
-                                     "energy_pj_each", "energy_pj", "bits_moved"]])
+        rep.csv("actions.csv", tables.actions_table(est))
         rep.csv("layers.csv", tables.layer_table(est))
         rep.csv("stream.csv", est.stream)
         rep.csv("trace.csv", trace_table(est.trace))
@@ -62,7 +59,7 @@ def terminal_summary(est: "Estimate", val: pd.DataFrame | None) -> str:
     for d in est.sims:
         row = st[st.design == d].set_index("stage")
         lines.append(f"{d:<14}" + "".join(f"{row.loc[s, 'energy_nJ']:>13.4g}" for s in stages)
-                     + f"{tot.loc[d, 'energy_nJ']:>13.4g}{tot.loc[d, 'image_latency_us']:>10.4g}"
+                     + f"{tot.loc[d, 'energy_nJ']:>13.4g}{tot.loc[d, 'latency_us']:>10.4g}"
                      + f"{tot.loc[d, 'images_per_s']:>11.4g}")
     if val is not None and len(val):
         pred = val[val.kind == "predicted"]

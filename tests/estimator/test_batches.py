@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archsim.reports.tables import totals
+from archsim.reports.tables import batch_table, totals
 from tests.estimator.helpers import CNN_LAYERS, design, run, write_workload
 
 
@@ -23,7 +23,7 @@ def test_mca_programs_once_per_batch(cnn_train):
     jobs = [b for b in four.sims["x"].ledger.busy if b.unit == "write_heads" and b.ctx.batch == 0
             and b.category == "programming"]
     assert len(jobs) == len(four.trace.weighted())
-    assert totals(four).energy_per_batch_nJ.iloc[0] == pytest.approx(4 * totals(four).energy_nJ.iloc[0])
+    assert batch_table(four).energy_per_batch_nJ.iloc[0] == pytest.approx(4 * totals(four).energy_nJ.iloc[0])
 
 
 def test_digital_dense_sgd_writes_each_weight_once_per_batch(cnn_train):
