@@ -12,6 +12,7 @@ reports/bench_estimator/README.md. Targets (issue 10): ResNet-32 inference ≤ 5
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -59,7 +60,8 @@ def main() -> None:
         "# Estimator wall time",
         "",
         "`python benchmarks/bench_estimator.py` (best of 3, one process, report folder written); "
-        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}. "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} when done (other jobs share the machine). "
         "Targets: ResNet-32 inference ≤ 5 s, VGG-16 training ≤ 30 s.",
         "",
         *lines,

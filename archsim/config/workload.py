@@ -113,12 +113,12 @@ class Workload(Strict):
                                                    "training updates (programs) once per batch")
     stream_batches: PositiveInt | None = Field(
         None, le=64, description="batches simulated back to back: single-image latency from the first, steady-state "
-                                 "throughput from their completions. Default: 4 for inference; 1 for training, whose "
+                                 "throughput from their completions. Default: 3 for inference; 1 for training, whose "
                                  "batches cannot overlap (each needs the weights the previous one updated)")
 
     @property
     def batches_to_simulate(self) -> int:
-        return self.stream_batches or (1 if self.mode == "train" else 4)
+        return self.stream_batches or (1 if self.mode == "train" else 3)
     designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
     trace: TraceConfig = TraceConfig()
     functional: FunctionalConfig | None = None
