@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version
 from archsim.config.errors import ConfigError
 from archsim.config.loader import read_yaml, validate
 from archsim.resources import design_dir
@@ -101,7 +101,7 @@ class Design(Strict):
     """A complete design point. `type` selects how trace steps execute (mca or digital)."""
 
     kind: Literal["design"] = "design"
-    version: Literal[1] = 1
+    version: Version = 1
     name: str
     type: Literal["mca", "digital"]
     description: str = ""

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version
 
 #: Primitives every tech file must define, with what one action is.
 REQUIRED_PRIMITIVES: dict[str, str] = {
@@ -66,7 +66,7 @@ class Tech(Strict):
     """A technology file: one node's primitives."""
 
     kind: Literal["tech"]
-    version: Literal[1]
+    version: Version
     name: str
     node_nm: float = Field(gt=0)
     description: str = ""

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version
 from archsim.config.functional import FunctionalConfig
 from archsim.config.inference import InferenceStudyConfig
 from archsim.config.network import Network
@@ -86,7 +86,7 @@ class Workload(Strict):
     """One estimator job: a network run in `mode` on each design in `designs`."""
 
     kind: Literal["workload"]
-    version: Literal[1]
+    version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     tech: str = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")

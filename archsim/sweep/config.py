@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version
 from archsim.config.errors import ConfigError, Problem
+from archsim.config.limits import SWEEP_MAX_POINTS
 from archsim.config.functional import Algorithm
 from archsim.config.loader import read_yaml, validate
 from archsim.config.workload import resolve
@@ -125,7 +126,7 @@ class Sweep(Strict):
     """A design-point sweep."""
 
     kind: Literal["sweep"]
-    version: Literal[1]
+    version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     workload: str = Field(description="workload YAML, relative to this file")
@@ -182,21 +183,23 @@ class SweepPlan:
         return [p for p in self.points if p.excluded is None]
 
 
-def load_sweep(path: str | Path) -> SweepPlan:
-    """Validate a sweep YAML and everything it refers to; expand its points. Errors → ConfigError."""
+def load_sweep(path: str | Path, max_points: int = SWEEP_MAX_POINTS) -> SweepPlan:
+    """Validate a sweep YAML and everything it refers to; expand its points (at most `max_points`,
+    counted before anything is built). Errors → ConfigError."""
     from archsim.sweep.context import build_context
-    from archsim.sweep.points import expand_points
+    from archsim.sweep.points import check_size, expand_points
 
     path = Path(path)
     sweep = validate(Sweep, read_yaml(path), path)
     _check_structure(sweep, path)
+    check_size(sweep, path, max_points)
     workload_path = resolve(path, sweep.workload)
     if not workload_path.is_file():
         raise ConfigError(path, [Problem("workload", f"file '{sweep.workload}' not found (looked at {workload_path})")])
     context = build_context(sweep, path, workload_path)
     metrics = context.metric_names()
     _check_names(sweep, path, context, metrics)
-    plan = SweepPlan(sweep, path, context, expand_points(sweep, path, context), metrics)
+    plan = SweepPlan(sweep, path, context, expand_points(sweep, path, context, max_points), metrics)
     if not plan.todo:
         raise ConfigError(path, [Problem("iso.require", f"no point satisfies the constraints "
                                                         f"(all {len(plan.points)} excluded)")])

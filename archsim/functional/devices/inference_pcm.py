@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version
 from archsim.config.loader import load
 from archsim.resources import tech_file
 
@@ -37,7 +37,7 @@ class PCMInferenceParams(Strict):
     """Contents of tech/pcm_inference.yaml."""
 
     kind: str = Field(pattern="^pcm_inference$")
-    version: int = 1
+    version: Version = 1
     name: str
     g_ref_us: Sourced
     prog_noise_poly_us: Sourced = Field(description="[c0, c1, c2]: σ_prog = max(c0 + c1·g + c2·g², 0) µS")
