@@ -21,3 +21,16 @@ def _known_version(v: int) -> int:
 
 #: the `version:` key of every archsim YAML: the integer 1 (not true, not 1.0, not "1")
 Version = Annotated[StrictInt, AfterValidator(_known_version)]
+
+
+def require(*rules: tuple[bool, str]) -> None:
+    """For validators across fields: raise one ValueError naming every rule (ok, what is allowed) that fails."""
+    failed = [msg for ok, msg in rules if not ok]
+    if failed:
+        raise ValueError("; ".join(failed))
+
+
+def within(values: dict[str, float], bounds: dict[str, tuple[float, float]]) -> list[tuple[bool, str]]:
+    """Rules `lo <= values[name] <= hi` for require(), with messages naming the key and the range."""
+    return [(lo <= values[k] <= hi, f"{k} must be in [{lo:g}, {hi:g}] (got {values[k]:g})")
+            for k, (lo, hi) in bounds.items() if k in values]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt
 
@@ -18,13 +18,18 @@ from archsim.config.loader import read_yaml, validate
 from archsim.resources import design_dir
 
 BUILTIN_DIR = design_dir()
+# physical bounds of a design's units (far beyond any real design; beyond them an estimate is meaningless)
+MAX_UNITS = 65536        # rows, columns, ADCs per array, banks, word widths
+MAX_LANES = 2 ** 20      # parallel lanes, write heads
+MAX_NS = 1e9             # any single step: at most 1 s
+Clock = Annotated[float, Field(ge=1e-6, le=100.0, description="GHz (1 kHz … 100 GHz)")]
 
 
 class Crossbar(Strict):
     """PCM crossbar arrays holding the weights as differential pairs W = β·(G⁺ − G⁻)."""
 
-    rows: PositiveInt = Field(256, description="rows per array (used when mapping = tiled)")
-    cols: PositiveInt = Field(256, description="device columns per array (used when mapping = tiled)")
+    rows: PositiveInt = Field(256, le=MAX_UNITS, description="rows per array (used when mapping = tiled)")
+    cols: PositiveInt = Field(256, le=MAX_UNITS, description="device columns per array (used when mapping = tiled)")
     devices_per_weight: Literal[1, 2] = Field(2, description="2 = differential pair, 1 = device + reference")
     mapping: Literal["per_layer", "tiled"] = Field(
         "per_layer", description="per_layer: one array set sized to each layer; tiled: rows×cols arrays")
@@ -35,37 +40,37 @@ class Tile(Strict):
 
     dac_bits: PositiveInt = Field(8, le=16)
     adc_bits: PositiveInt = Field(8, le=16)
-    adcs_per_array: PositiveInt = Field(256, description="ADCs shared by the output lines of one array")
-    integration_ns: PositiveFloat = Field(128.0, description="MVM integration time (8-bit PWM at 2 GHz ≈ 128 ns)")
-    adc_conversion_ns: PositiveFloat = Field(5.0, description="time per conversion at adc_bits")
+    adcs_per_array: PositiveInt = Field(256, le=MAX_UNITS, description="ADCs shared by the output lines of one array")
+    integration_ns: PositiveFloat = Field(128.0, le=MAX_NS, description="MVM integration time (8-bit PWM at 2 GHz ≈ 128 ns)")
+    adc_conversion_ns: PositiveFloat = Field(5.0, le=MAX_NS, description="time per conversion at adc_bits")
 
 
 class Sram(Strict):
     """An SRAM: banks × width; each bank serves one access per cycle (single port)."""
 
-    banks: PositiveInt = 1
-    width_bits: PositiveInt = 64
+    banks: PositiveInt = Field(1, le=MAX_UNITS)
+    width_bits: PositiveInt = Field(64, le=MAX_UNITS)
     ports: Literal[1, 2] = Field(1, description="2 = a read and a write in the same cycle")
-    clock_ghz: PositiveFloat = 1.0
+    clock_ghz: Clock = 1.0
 
 
 class MacArray(Strict):
     """Digital multiply-accumulate array (digital designs)."""
 
-    lanes: PositiveInt = 32
+    lanes: PositiveInt = Field(32, le=MAX_LANES)
     weight_bits: PositiveInt = Field(32, le=64)
     act_bits: PositiveInt = Field(32, le=64)
     acc_bits: PositiveInt = Field(32, le=64)
-    clock_ghz: PositiveFloat = 1.0
+    clock_ghz: Clock = 1.0
 
 
 class DigitalUnit(Strict):
     """Vector unit for activations, derivatives, errors, quantisation, pooling, partial sums."""
 
-    lanes: PositiveInt = 4
+    lanes: PositiveInt = Field(4, le=MAX_LANES)
     data_bits: PositiveInt = Field(16, le=64)
-    clock_ghz: PositiveFloat = 1.0
-    cycles_per_op: dict[str, PositiveFloat] = Field(
+    clock_ghz: Clock = 1.0
+    cycles_per_op: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field(
         default_factory=lambda: {"activation": 1.0, "derivative": 1.0, "output_error": 1.0, "quantize": 1.0,
                                  "scale": 1.0, "pool": 1.0, "batchnorm": 1.0, "residual_add": 1.0,
                                  "partial_sum": 1.0},
@@ -75,26 +80,26 @@ class DigitalUnit(Strict):
 class ChiUnit(Strict):
     """χ accumulator: for each non-zero outer-product entry read χ, add, compare to ε, write χ."""
 
-    lanes: PositiveInt = 1
+    lanes: PositiveInt = Field(1, le=MAX_LANES)
     chi_bits: PositiveInt = Field(32, le=64)
-    clock_ghz: PositiveFloat = 1.0
+    clock_ghz: Clock = 1.0
 
 
 class Programming(Strict):
     """PCM programming circuit: parallel write heads issuing SET/RESET pulses."""
 
-    write_heads: PositiveInt = 1
-    set_pulse_ns: PositiveFloat = 50.0
-    reset_pulse_ns: PositiveFloat = 50.0
-    verify_read_ns: PositiveFloat = 100.0
+    write_heads: PositiveInt = Field(1, le=MAX_LANES)
+    set_pulse_ns: PositiveFloat = Field(50.0, le=MAX_NS)
+    reset_pulse_ns: PositiveFloat = Field(50.0, le=MAX_NS)
+    verify_read_ns: PositiveFloat = Field(100.0, le=MAX_NS)
     overlap_with_digital: bool = Field(True, description="pulses run in parallel with the χ unit")
 
 
 class Bus(Strict):
     """On-chip bus between tiles, SRAMs and digital units."""
 
-    width_bits: PositiveInt = 64
-    clock_ghz: PositiveFloat = 1.0
+    width_bits: PositiveInt = Field(64, le=MAX_UNITS)
+    clock_ghz: Clock = 1.0
 
 
 class Design(Strict):
@@ -120,7 +125,7 @@ class Design(Strict):
     weight_sram: Sram = Sram(banks=4, width_bits=256)
     activation_sram: Sram = Sram()
     chi_sram: Sram = Sram()
-    activation_sram_kb: PositiveFloat = Field(8.0, description="activation buffer size, KB")
+    activation_sram_kb: PositiveFloat = Field(8.0, le=1e7, description="activation buffer size, KB (at most 10 GB)")
     programming: Programming = Programming()
     bus: Bus = Bus()
 

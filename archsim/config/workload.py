@@ -28,8 +28,8 @@ class AnalyticalUpdate(Strict):
 
     x_nonzero_fraction: float = Field(0.5, gt=0, le=1, description="non-zero quantised inputs / rows")
     d_nonzero_fraction: float = Field(0.02, gt=0, le=1, description="non-zero quantised errors / cols")
-    set_pulses_per_image: float = Field(0.5, ge=0, description="device SET pulses per image, whole network")
-    refresh_interval_images: PositiveInt = 100
+    set_pulses_per_image: float = Field(0.5, ge=0, le=1e9, description="device SET pulses per image, whole network")
+    refresh_interval_images: PositiveInt = Field(100, le=10 ** 9)
     saturated_fraction_per_refresh: float = Field(
         1e-4, ge=0, le=1, description="fraction of pairs found saturated at each refresh")
 
@@ -92,7 +92,7 @@ class Workload(Strict):
     tech: str = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")
     network: Network
     mode: Literal["train", "infer"]
-    batch_size: PositiveInt = 1
+    batch_size: PositiveInt = Field(1, le=65536)
     designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
     trace: TraceConfig = TraceConfig()
     functional: FunctionalConfig | None = None

@@ -119,7 +119,7 @@ class ReportConfig(Strict):
     x: str = Field("total_latency_us", description="x axis of pareto.png (a results.csv column)")
     y: str = Field("total_energy_nJ", description="y axis of pareto.png")
     color_by: str | None = Field(None, description="swept target colouring pareto.png (default: first axis)")
-    breakdown_points: PositiveInt = Field(6, description="points in breakdown.png (best per objective + front)")
+    breakdown_points: PositiveInt = Field(6, le=50, description="points in breakdown.png (best per objective + front)")
 
 
 class Sweep(Strict):
@@ -136,7 +136,7 @@ class Sweep(Strict):
     mode: Literal["grid", "random"] = Field("grid", description="grid: product of all axes; random: `samples` "
                                                                 "points, each axis drawn independently")
     samples: PositiveInt | None = Field(None, description="random mode: number of points")
-    seed: int = Field(0, description="seed of every random draw (same seed → same points)")
+    seed: int = Field(0, ge=0, description="seed of every random draw (same seed → same points)")
     axes: list[Axis] = Field(min_length=1)
     iso: Iso = Iso()
     objectives: list[Objective] = Field(
@@ -146,7 +146,7 @@ class Sweep(Strict):
                                                      "adcs: metrics.arrays * design.tile.adcs_per_array")
     functional: FunctionalSweep | None = None
     report: ReportConfig = ReportConfig()
-    chunk_size: PositiveInt | None = Field(None, description="points per task (default: automatic)")
+    chunk_size: PositiveInt | None = Field(None, le=10_000, description="points per task (default: automatic)")
 
     @field_validator("derived")
     @classmethod
