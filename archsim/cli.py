@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from archsim import __version__
-from archsim.config.errors import ConfigError, short_repr
+from archsim.config.errors import ConfigError, clip, short_repr
 
 EXIT_BAD_INPUT = 2
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the environment (a file that cannot be read, a full disk): one line, no traceback
         from archsim.reports.io import describe
 
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"{clip(str(exc.filename))}: " if exc.filename else ""
         print(f"error: {where}{describe(exc) if not where else exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -34,3 +34,15 @@ def within(values: dict[str, float], bounds: dict[str, tuple[float, float]]) -> 
     """Rules `lo <= values[name] <= hi` for require(), with messages naming the key and the range."""
     return [(lo <= values[k] <= hi, f"{k} must be in [{lo:g}, {hi:g}] (got {values[k]:g})")
             for k, (lo, hi) in bounds.items() if k in values]
+
+
+def _path_text(v: str) -> str:
+    if "\x00" in v:
+        raise ValueError("a file path cannot contain a NUL character")
+    if len(v) > 4096 or any(len(part.encode()) > 255 for part in v.replace("\\", "/").split("/")):
+        raise ValueError("a file path of at most 4,096 characters, 255 per folder or file name")
+    return v
+
+
+#: a file path written in a YAML (checked before the file system sees it)
+PathText = Annotated[str, AfterValidator(_path_text)]

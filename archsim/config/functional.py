@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import PathText, Strict
 
 Algorithm = Literal["fp64", "fp32", "mca", "direct", "mca_one_device"]
 
@@ -16,13 +16,13 @@ class FunctionalConfig(Strict):
     """Functional training run. Defaults follow the SPEC's reference experiment (Nandakumar et al. 2020)."""
 
     dataset: Literal["mnist"] = "mnist"
-    data_dir: str | None = Field(None, description="MNIST folder (relative to the workload); else ARCHSIM_DATA, cache")
+    data_dir: PathText | None = Field(None, description="MNIST folder (relative to the workload); else ARCHSIM_DATA, cache")
     epochs: PositiveInt = Field(1, le=10_000)
     train_images: PositiveInt | None = Field(None, le=60000, description="use the first N training images")
     test_images: PositiveInt | None = Field(None, le=10000, description="use the first N test images")
     seeds: list[NonNegativeInt] = Field([0], min_length=1, max_length=1000)
     algorithms: list[Algorithm] = Field(["mca", "fp64"], min_length=1)
-    device: str = Field("gradual_set", description="built-in (gradual_set, jump_table, ideal) or tech/pcm_*.yaml path")
+    device: PathText = Field("gradual_set", description="built-in (gradual_set, jump_table, ideal) or tech/pcm_*.yaml path")
 
     learning_rate: float = Field(0.1, gt=0, le=1e3, description="η at epoch 0")
     lr_decay: float = Field(1.0, gt=0, le=1, description="η multiplied by this after every epoch")

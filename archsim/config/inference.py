@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
-from archsim.config.base import Strict, require
+from archsim.config.base import PathText, Strict, require
 
 Compensation = Literal["none", "global", "bn_reestimate"]
 ModelKind = Literal["fp32_direct", "hwa"]
@@ -61,10 +61,10 @@ class InferenceStudyConfig(Strict):
     """Programming onto PCM, drift and compensation study (accuracy vs time)."""
 
     dataset: Literal["mnist"] = "mnist"
-    data_dir: str | None = Field(None, description="MNIST folder, relative to the workload; default: ARCHSIM_DATA / cache")
+    data_dir: PathText | None = Field(None, description="MNIST folder, relative to the workload; default: ARCHSIM_DATA / cache")
     training: TrainingConfig = TrainingConfig()
     hwa: HWAConfig = HWAConfig()
-    device_model: str = Field("../tech/pcm_inference.yaml",
+    device_model: PathText = Field("../tech/pcm_inference.yaml",
                               description="inference PCM model YAML, relative to the workload; 'builtin' = the repo's")
     g_max_us: float = Field(25.0, gt=0, le=1e4, description="conductance of the largest |W| of each layer")
     program_verify: ProgramVerifyConfig = ProgramVerifyConfig()

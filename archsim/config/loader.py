@@ -171,15 +171,15 @@ def _decode(raw: bytes, path: Path) -> str:
 def read_text(path: str | Path, what: str = "file", max_bytes: int = YAML_MAX_BYTES) -> str:
     """A small UTF-8 text file; missing, too large, a folder or not UTF-8 → ConfigError."""
     path = Path(path)
-    if path.is_dir():
-        raise ConfigError(path, f"is a folder, not a {what}")
-    if not path.is_file():
-        raise ConfigError(path, "file not found")
     try:
+        if path.is_dir():
+            raise ConfigError(path, f"is a folder, not a {what}")
+        if not path.is_file():
+            raise ConfigError(path, "file not found")
         with open(path, "rb") as fh:
             raw = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:   # unreadable, a name too long, a NUL in the name
+        raise ConfigError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if len(raw) > max_bytes:
         raise ConfigError(path, f"larger than {max_bytes // 1024} KiB; a {what} is a small text file")
     return _decode(raw, path)

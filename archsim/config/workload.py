@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from archsim.config.base import Strict, Version
+from archsim.config.base import PathText, Strict, Version
 from archsim.config.functional import FunctionalConfig
 from archsim.config.inference import InferenceStudyConfig
 from archsim.config.network import Network
@@ -19,7 +19,7 @@ class DesignRef(Strict):
     """A design point: a built-in design (`base`) with field-by-field `overrides`."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    base: str = Field(description="built-in design name or path to a design YAML (relative to the workload)")
+    base: PathText = Field(description="built-in design name or path to a design YAML (relative to the workload)")
     overrides: dict[str, Any] = {}
 
 
@@ -89,11 +89,11 @@ class Workload(Strict):
     version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    tech: str = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")
+    tech: PathText = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")
     network: Network
     mode: Literal["train", "infer"]
     batch_size: PositiveInt = Field(1, le=65536)
-    designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
+    designs: list[PathText | DesignRef] = ["mca", "digital32", "digital_mp"]
     trace: TraceConfig = TraceConfig()
     functional: FunctionalConfig | None = None
     inference: InferenceStudyConfig | None = None

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
-from archsim.config.base import Strict, Version
+from archsim.config.base import PathText, Strict, Version
 from archsim.config.errors import ConfigError, Problem
 from archsim.config.limits import SWEEP_MAX_POINTS
 from archsim.config.functional import Algorithm
@@ -129,8 +129,8 @@ class Sweep(Strict):
     version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    workload: str = Field(description="workload YAML, relative to this file")
-    design: str = Field("mca", description="base design the axes modify: built-in name or design YAML path")
+    workload: PathText = Field(description="workload YAML, relative to this file")
+    design: PathText = Field("mca", description="base design the axes modify: built-in name or design YAML path")
     fixed: dict[str, Any] = Field({}, description="dotted targets set on every point, e.g. "
                                                   "design.crossbar.mapping: tiled")
     mode: Literal["grid", "random"] = Field("grid", description="grid: product of all axes; random: `samples` "

@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from archsim.config.base import Strict, Version, require, within
+from archsim.config.base import PathText, Strict, Version, require, within
 from archsim.config.errors import ConfigError
 from archsim.config.loader import read_yaml, validate
 from archsim.functional.devices import kernels as K
@@ -91,7 +91,7 @@ class Synthetic(Strict):
 class JumpTableDevice(Common):
     kind: Literal["pcm_device"]
     model: Literal["jump_table"]
-    table_file: str | None = Field(None, description="CSV/NPZ table relative to this YAML; else `synthetic`")
+    table_file: PathText | None = Field(None, description="CSV/NPZ table relative to this YAML; else `synthetic`")
     synthetic: Synthetic | None = None
 
 
