@@ -1,8 +1,9 @@
 """Kill -9 trials across the report commit: does `--out` always hold the old report whole or the new one?
 
 A folder is pre-filled with report A (the reference MLP workload); then `archsim run B --out` (the same
-workload with a different tech file: same file names, different contents) is started and SIGKILLed at
-a moment spread evenly across its report commit. The commit's file operations are slowed in the child
+workload with a different tech file: same file names, different contents) is started and SIGKILLed
+during its report commit: even trials at moments spread evenly across the whole commit, odd trials
+spread across ±3 file operations around its first rename (where a non-atomic commit breaks). The commit's file operations are slowed in the child
 (each rename/replace/exchange/link/fsync waits `--step-ms`) so that the kill times cover every step;
 where each kill landed is read from the child's step log. After each kill the folder must equal
 report A or report B exactly (every file, byte for byte), and the next `archsim run B` must repair
@@ -77,6 +78,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 def leftovers(out: Path) -> list[str]:
     """Staging folders, locks and temporary files of `out` that should not be there."""
     names = [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+    names += [p.name for p in out.iterdir() if p.name.startswith(".staging-")] if out.is_dir() else []
     names += [str(p.relative_to(out)) for p in out.rglob(".archsim-tmp.*")] if out.is_dir() else []
     return sorted(names)
 
@@ -140,14 +142,19 @@ def main() -> None:
         shutil.copytree(ref_a, cal)
         log = work / "cal.log"
         run_child(args.code, work / "b.yaml", cal, log, step_s, None)
-        marks = [float(line.split()[0]) for line in log.read_text().splitlines()]
-        window = marks[-1] - marks[0]
+        marks = [(float(t), what) for t, what in (line.split(" ", 1) for line in log.read_text().splitlines())]
+        window = marks[-1][0] - marks[0][0]
+        swap = next((t for t, what in marks if what.split()[0] in ("exchange", "rename", "replace")), marks[-1][0])
+        swap -= marks[0][0]                # when the first rename of the commit starts
         rows = []
         for i in range(args.trials):
             out = work / f"trial{i}"
             shutil.copytree(ref_a, out)
             log = work / f"trial{i}.log"
-            delay = window * (i + 0.5) / args.trials                   # evenly across the commit
+            if i % 2 == 0:                                             # evenly across the whole commit
+                delay = window * (i + 0.5) / args.trials
+            else:                                                      # around its renames: ±3 steps
+                delay = max(0.0, swap + step_s * (6 * (i + 0.5) / args.trials - 3))
             rc, _ = run_child(args.code, work / "b.yaml", out, log, step_s, delay)
             snap = snapshot(out)
             state = "old whole" if snap == snap_a else "new whole" if snap == snap_b else "MIXED"

@@ -214,3 +214,55 @@ def test_a_plot_that_fails_costs_no_table(tmp_path, monkeypatch, capsys):
     assert {"energy.csv", "latency.csv", "summary.md", "timeline_mca.png"} <= {p.name for p in out.iterdir()}
     assert not (out / "energy_breakdown.png").exists()
     assert "energy_breakdown.png was not drawn: ValueError" in (out / "summary.md").read_text()
+
+
+def test_checkpoints_survive_a_failed_run_and_the_report_appears_once_whole(tmp_path, mnist_dir, monkeypatch):
+    """A functional run that fails after training leaves no report but keeps its checkpoints; --resume
+    reuses them (no epoch is trained again) and commits training outputs and the estimate together."""
+    import yaml
+
+    from archsim import runner
+    from archsim.functional.training import runner as training
+
+    data = yaml.safe_load((ROOT / "workloads" / "mlp_mnist_mca_quick.yaml").read_text())
+    data["tech"] = str(ROOT / "tech" / "14lpp.yaml")
+    data["functional"].update(train_images=300, test_images=200, epochs=2, algorithms=["mca"],
+                              device="gradual_set", drift_times_s=[1.0, 60.0])
+    wl = tmp_path / "w.yaml"
+    wl.write_text(yaml.safe_dump(data))
+    out = tmp_path / "rep"
+
+    def crash(*a, **k):
+        raise RuntimeError("estimator crashed after training")
+
+    monkeypatch.setattr(runner, "estimate", crash)
+    with pytest.raises(RuntimeError):
+        runner.run_workload(wl, out, data_dir=mnist_dir, progress=False)
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoints"]          # no report, checkpoints kept
+    assert (out / "checkpoints" / "mca_seed0.npz").is_file() and _siblings(out) == []
+    monkeypatch.undo()
+    epochs_trained = []
+    real = training.CrossbarTrainer.train_epoch
+    monkeypatch.setattr(training.CrossbarTrainer, "train_epoch",
+                        lambda self, *a, **k: epochs_trained.append(1) or real(self, *a, **k))
+    result = runner.run_workload(wl, out, resume=True, data_dir=mnist_dir, progress=False)
+    assert epochs_trained == []                                                # everything came from checkpoints
+    names = {p.name for p in out.iterdir()}
+    assert {"accuracy.csv", "updates.csv", "drift.csv", "accuracy.png", "energy.csv", "summary.md",
+            "checkpoints", MANIFEST} <= names
+    assert set(json.loads((out / MANIFEST).read_text())["files"]) == names - {"checkpoints", MANIFEST}
+    assert {f.name for f in result.files} == names - {"checkpoints", MANIFEST}
+
+
+def test_a_report_folder_of_an_older_archsim_is_updated_in_place(tmp_path):
+    """No manifest yet (e.g. the committed reference reports): same-named files are replaced, others kept."""
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "a.csv").write_text("old a\n")
+    (out / "README.md").write_text("how this report was made\n")
+    (out / "points").mkdir()
+    (out / "points" / "k.csv").write_text("state\n")
+    _version(out, "v2", ("a.csv", "summary.md"))
+    snap = _snapshot(out)
+    assert snap["a.csv"] == "v2 a.csv\n" and snap["README.md"] == "how this report was made\n"
+    assert snap["points/k.csv"] == "state\n" and snap["summary.md"] == "v2 summary.md\n"
