@@ -15,6 +15,7 @@ from archsim.config.loader import load
 from archsim.config.tech import Tech
 from archsim.config.workload import DesignRef, Workload, resolve
 from archsim.hardware.simulate import Simulation, simulate
+from archsim.resources import builtin_tech, builtin_tech_names
 from archsim.trace.analytical import build_trace
 from archsim.trace.ops import Trace
 from archsim.trace.stats import LayerUpdateStats
@@ -49,9 +50,11 @@ def load_designs(workload: Workload, workload_path: str | Path) -> list[Design]:
 
 
 def load_tech(workload: Workload, workload_path: str | Path) -> Tech:
-    path = resolve(workload_path, workload.tech)
+    """A built-in technology by bare name (`tech: 14lpp`, the default) or a YAML relative to the workload."""
+    path = builtin_tech(workload.tech) or resolve(workload_path, workload.tech)
     if not path.is_file():
-        raise ConfigError(workload_path, f"tech: file '{workload.tech}' not found (looked at {path})")
+        raise ConfigError(workload_path, f"tech: file '{workload.tech}' not found (looked at {path}); "
+                                         f"built-in technologies: {', '.join(builtin_tech_names())}")
     return load(Tech, path)
 
 

@@ -89,7 +89,7 @@ class Workload(Strict):
     version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    tech: PathText = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")
+    tech: PathText = Field("14lpp", description="built-in technology name (e.g. 14lpp) or a YAML relative to this file")
     network: Network
     mode: Literal["train", "infer"]
     batch_size: PositiveInt = Field(1, le=65536)

@@ -317,8 +317,8 @@ class StagedReport:
             old = self._swap()
         except OSError as exc:
             self.abort()
-            raise OutputError(self.out_dir, f"cannot write the report: {describe(exc)}; the folder was left as "
-                                            "it was") from None
+            raise OutputError(self.out_dir, f"cannot write the report: {describe(exc)}; the previous report "
+                                            "is unchanged") from None
         self.committed = True
         try:
             _fsync(self.out_dir.parent, directory=True)
@@ -374,8 +374,8 @@ class StagedReport:
             return
         self.abort()
         if isinstance(exc, OSError) and self._about_output(exc):
-            raise OutputError(self.out_dir, f"cannot write the report: {describe(exc)}; the folder was left as it "
-                                            "was") from None
+            raise OutputError(self.out_dir, f"cannot write the report: {describe(exc)}; the previous report is "
+                                            "unchanged") from None
 
     def _about_output(self, exc: OSError) -> bool:
         """Whether an OSError is the output location failing (full, read-only, ...) rather than, say, a

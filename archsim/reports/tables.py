@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from archsim.accounting.energy import action_table
 from archsim.estimate import Estimate
 
 STAGE_ORDER = ["forward", "backward", "update", "total"]
@@ -53,7 +54,7 @@ def component_table(est: Estimate) -> pd.DataFrame:
 
 def layer_table(est: Estimate) -> pd.DataFrame:
     """design, layer, stage, energy_pj, latency_ns, and per-layer counts (arrays, ADC conversions,
-    MVM cycles, MACs) — per-layer view for CNNs."""
+    MVM cycles, MACs, weights = rows × cols mapped incl. the bias row) — per-layer view for CNNs."""
     rows = []
     for name, sim in est.sims.items():
         acts = pd.DataFrame([(a.stage, a.layer, a.action, a.count, a.energy_pj) for a in sim.ledger.actions],
@@ -72,11 +73,18 @@ def layer_table(est: Estimate) -> pd.DataFrame:
     mvm = {op.layer: (op.mvms, op.rows, op.cols) for step in est.trace.steps for op in step.ops
            if type(op).__name__ == "MvmOp"}
     df["mvm_cycles"] = df.layer.map(lambda l: mvm.get(l, (0, 0, 0))[0])
+    df["weights"] = df.layer.map(lambda l: mvm.get(l, (0, 0, 0))[1] * mvm.get(l, (0, 0, 0))[2])  # rows × cols mapped
     for name, sim in est.sims.items():
         maps = getattr(sim, "facts", {}).get("arrays_by_layer", {})
         if maps:
             df.loc[df.design == name, "arrays"] = df.loc[df.design == name, "layer"].map(maps)
     return df
+
+
+def actions_table(est: Estimate) -> pd.DataFrame:
+    """Every action count × per-action energy of every design (actions.csv)."""
+    acts = pd.concat([action_table(s).assign(design=n) for n, s in est.sims.items()], ignore_index=True)
+    return acts[["design", "stage", "component", "unit", "action", "count", "energy_pj_each", "energy_pj"]]
 
 
 def facts_table(est: Estimate) -> pd.DataFrame:

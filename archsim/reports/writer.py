@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from archsim.accounting.energy import action_table
 from archsim.config.tech import Tech
 from archsim.estimate import Estimate
 from archsim.reports import plots, tables
@@ -24,9 +23,7 @@ def write_report(est: Estimate, tech: Tech, out_dir: Path | StagedReport, extra_
     with staged_report(out_dir, "archsim run") as rep:
         rep.csv("energy.csv", est.energy[["design", "stage", "component", "energy_pj"]])
         rep.csv("latency.csv", est.latency[["design", "stage", "latency_ns"]])
-        acts = pd.concat([action_table(s).assign(design=n) for n, s in est.sims.items()], ignore_index=True)
-        rep.csv("actions.csv", acts[["design", "stage", "component", "unit", "action", "count", "energy_pj_each",
-                                     "energy_pj"]])
+        rep.csv("actions.csv", tables.actions_table(est))
         rep.csv("layers.csv", tables.layer_table(est))
         rep.csv("trace.csv", trace_table(est.trace))
         for name, df in (extra_tables or {}).items():

@@ -173,7 +173,7 @@ def test_full_disk_during_the_report_is_one_clear_error(tmp_path, monkeypatch, c
     capsys.readouterr()
     assert main(["run", str(REF), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "No space left on device" in err and "left as it was" in err
+    assert err.count("\n") == 1 and "No space left on device" in err and "previous report is unchanged" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before and _siblings(out) == []
 
 
