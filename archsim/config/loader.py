@@ -3,14 +3,14 @@
 `read_yaml` is the one YAML reader of archsim (workloads, designs, tech, sweeps, device models).
 It is bounded: at most YAML_MAX_BYTES, UTF-8 only (a byte-order mark, UTF-16/32 or invalid bytes
 are a clear error), at most YAML_MAX_DEPTH levels of nesting and YAML_MAX_NODES nodes after
-alias expansion (no "billion laughs"), no recursive aliases, no duplicate keys, no non-finite
-numbers and no integers beyond 64 bits. Parsing stays safe: only plain YAML types are built.
+alias expansion (no "billion laughs"), no recursive aliases, no duplicate keys and no integers
+beyond 64 bits (non-finite numbers are read, and rejected by the schemas with their key path).
+Parsing stays safe: only plain YAML types are built.
 """
 
 from __future__ import annotations
 
 import codecs
-import math
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -98,7 +98,7 @@ class _BoundedComposer(Composer):
 
 
 class _StrictConstructor(SafeConstructor):
-    """SafeConstructor that rejects duplicate keys, non-finite floats and integers beyond 64 bits."""
+    """SafeConstructor that rejects duplicate keys, over-long numbers and integers beyond 64 bits."""
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, MappingNode):
@@ -130,12 +130,9 @@ class _StrictConstructor(SafeConstructor):
         return value
 
     def construct_yaml_float(self, node):
+        # .nan and .inf are read as such: every schema rejects them with the key path (Strict)
         self._number_text(node, "a number")
-        value = super().construct_yaml_float(node)
-        if not math.isfinite(value):
-            raise ConstructorError(None, None, f"{short_repr(node.value)} is not a finite number; archsim "
-                                               "accepts finite numbers only", node.start_mark)
-        return value
+        return super().construct_yaml_float(node)
 
 
 _StrictConstructor.add_constructor("tag:yaml.org,2002:int", _StrictConstructor.construct_yaml_int)
@@ -281,9 +278,9 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], prefix
             if allowed:
                 msg += f"; allowed keys here: {', '.join(allowed)}"
         else:
-            msg = err["msg"]
-            if "input" in err and err["type"] not in ("model_type", "dict_type"):
-                msg += f" (got {short_repr(err['input'])})"
+            msg = err["msg"].removeprefix("Value error, ")
+            if "input" in err and err["type"] not in ("model_type", "dict_type") and not isinstance(err["input"], dict):
+                msg += f" (got {short_repr(err['input'])})"   # (a whole mapping is not worth quoting)
         problems.append(Problem(key, msg))
     out = []
     for p in problems:

@@ -34,6 +34,13 @@ REQUIRED_PRIMITIVES: dict[str, str] = {
 }
 
 
+#: reference fields the component models scale from (archsim/hardware/components): width and macro size
+REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "sram_read": ("bits", "macro_kb"), "sram_write": ("bits", "macro_kb"), "int_add": ("bits",),
+    "int_mult": ("bits",), "shift": ("bits",), "comparator": ("bits",), "activation_function": ("bits",),
+}
+
+
 class Primitive(Strict):
     """One primitive action: energy per action and (optionally) latency, leakage and area."""
 
@@ -90,6 +97,11 @@ class Tech(Strict):
             raise ValueError(
                 "primitives is missing: " + ", ".join(missing)
                 + "; every tech file needs: " + ", ".join(REQUIRED_PRIMITIVES))
+        # the reference point the component models scale from must be given where they scale
+        unscaled = [f"primitives.{k}.{f}" for k, fields in REFERENCE_FIELDS.items() for f in fields
+                    if getattr(self.primitives[k], f) is None]
+        if unscaled:
+            raise ValueError(f"{', '.join(unscaled)}: required (the models scale energies from this reference)")
         return self
 
     def __getitem__(self, name: str) -> Primitive:

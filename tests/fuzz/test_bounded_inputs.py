@@ -64,11 +64,20 @@ def test_duplicate_keys_name_both_lines(tmp_path):
     assert "line 4" in msg and "duplicate key 'c' (first given at line 3)" in msg
 
 
-@pytest.mark.parametrize("value,expected", [(".nan", "not a finite number"), ("-.inf", "not a finite number"),
-                                            ("1.0e+400", "not a finite number"), ("9" * 25, "does not fit in 64 bits"),
-                                            ("9" * 5000, "too long"), (":".join(["1"] * 3000), "too long")])
-def test_numbers_are_finite_and_64_bit(tmp_path, value, expected):
+@pytest.mark.parametrize("value,expected", [("9" * 25, "does not fit in 64 bits"), ("9" * 5000, "too long"),
+                                            (":".join(["1"] * 3000), "too long")])
+def test_integers_are_64_bit_and_numbers_short(tmp_path, value, expected):
     assert expected in _error(tmp_path, f"a: {value}\n")
+
+
+@pytest.mark.parametrize("value", [".nan", "-.inf", "1.0e+400"])
+def test_non_finite_numbers_are_errors_naming_the_key(tmp_path, value, capsys):
+    p = tmp_path / "w.yaml"
+    p.write_text(yaml.safe_dump(small_workload(0)).replace("set_pulses_per_image: 0.5",
+                                                           f"set_pulses_per_image: {value}"))
+    assert main(["check", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert f"{p}: trace.update.set_pulses_per_image: Input should be a finite number" in err
 
 
 def test_size_cap_and_python_tags(tmp_path):

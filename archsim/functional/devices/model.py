@@ -183,7 +183,7 @@ def load_device(name_or_path: str, base_file: str | Path | None = None) -> Devic
                                          f"({', '.join(BUILTIN)}) nor an existing YAML file ({path})")
     data = read_yaml(path)
     model = data.get("model")
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:
         raise ConfigError(path, f"model: allowed values {', '.join(MODELS)}; got {model!r}")
     cfg = validate(MODELS[model], data, path)
     return device_from_config(cfg, path.stem, path)
