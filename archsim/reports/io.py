@@ -26,6 +26,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -165,9 +166,10 @@ def output_folder(out_dir: str | Path) -> Path:
 
 
 def _siblings(out_dir: Path, *kinds: str) -> list[Path]:
-    """Staging / new / old folders of `out_dir` (oldest first)."""
-    prefixes = tuple(f".{out_dir.name}.{k}-" for k in kinds)
-    found = [Path(e.path) for e in os.scandir(out_dir.parent) if e.name.startswith(prefixes)]
+    """Staging / new / old folders of `out_dir` (oldest first); the name must match exactly (a folder
+    called `rep.staging-x` beside `rep` is somebody else's)."""
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.({'|'.join(kinds)})-[a-z0-9_]{{8}}")
+    found = [Path(e.path) for e in os.scandir(out_dir.parent) if pattern.fullmatch(e.name) and e.is_dir()]
     return sorted(found, key=lambda p: p.stat().st_mtime_ns)
 
 

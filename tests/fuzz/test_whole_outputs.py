@@ -125,7 +125,7 @@ def test_a_crash_at_any_rename_leaves_old_or_new_whole_and_is_recovered(tmp_path
 def test_stale_staging_folders_and_orphan_temporary_files_are_removed(tmp_path):
     out = tmp_path / "rep"
     _version(out, "v1")
-    stale = tmp_path / ".rep.staging-dead"
+    stale = tmp_path / ".rep.staging-deadbeef"
     stale.mkdir()
     (stale / "a.csv").write_text("half")
     ckpt = checkpoint_dir(out)
@@ -266,3 +266,11 @@ def test_a_report_folder_of_an_older_archsim_is_updated_in_place(tmp_path):
     snap = _snapshot(out)
     assert snap["a.csv"] == "v2 a.csv\n" and snap["README.md"] == "how this report was made\n"
     assert snap["points/k.csv"] == "state\n" and snap["summary.md"] == "v2 summary.md\n"
+
+
+def test_only_our_own_staging_folders_are_removed(tmp_path):
+    out = tmp_path / "rep"
+    _version(out, "v1")
+    other = tmp_path / ".rep.staging-notours-keep"      # not a name archsim makes
+    other.mkdir()
+    assert other not in recover(out) and other.is_dir()
