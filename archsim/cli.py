@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from archsim import __version__
-from archsim.config.errors import ConfigError
+from archsim.config.errors import ConfigError, clip, short_repr
 
 EXIT_BAD_INPUT = 2
 
@@ -59,7 +59,7 @@ def _cmd_check(args) -> int:
             InferencePCM.from_yaml(f)
         else:
             raise ConfigError(f, "kind: expected one of workload, tech, tech_spec, design, sweep, pcm_device, "
-                                 f"pcm_inference (got {kind!r})")
+                                 f"pcm_inference (got {short_repr(kind)})")
         print(f"{f}: ok ({kind})")
     return 0
 
@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", default=None,
                    help="address of a running dask.distributed scheduler, e.g. tcp://10.0.0.5:8786")
     s.add_argument("--fresh", action="store_true", help="ignore finished points from an earlier run")
+    s.add_argument("--max-points", type=int, default=None, metavar="N",
+                   help="largest sweep to accept, counted from the axes before anything is built "
+                        "(default: 100,000)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_sweep)
 
@@ -226,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as exc:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # the environment (a file that cannot be read, a full disk): one line, no traceback
+        from archsim.reports.io import describe
+
+        where = f"{clip(str(exc.filename))}: " if exc.filename else ""
+        print(f"error: {where}{describe(exc) if not where else exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         hint = {"run": "finished epochs are checkpointed: rerun with --resume to continue",

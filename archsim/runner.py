@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from archsim.config.errors import ConfigError
+from archsim.config.limits import estimate_problems
 from archsim.estimate import Estimate, estimate, load_designs, load_tech, load_workload
+from archsim.reports.io import StagedReport
 from archsim.reports.writer import terminal_summary, write_report
 
 
@@ -51,34 +53,50 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             raise ConfigError(path, [_problem("trace.source", "'functional' needs a functional: section "
                                                               "(or set trace.source: analytical)")])
         echo("note: --no-functional given; using the analytical update statistics instead", file=sys.stderr)
-    if functional and workload.functional is not None:
-        from archsim.functional.run import run_functional
+    # every output of the run (functional, inference, estimator) is staged and appears in one commit;
+    # checkpoints live outside the staging folder, so a failed or killed run can be resumed
+    with StagedReport(out, "archsim run") as rep:
+        if functional and workload.functional is not None:
+            from archsim.functional.run import run_functional
 
-        summary = run_functional(workload, path, out, resume=resume, data_dir=data, progress=progress)
-        extras["functional"] = summary
-        if workload.trace.source == "functional":
-            update_stats = summary.update_stats
-            conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
-            optimizer = getattr(summary, "optimizer", None)  # 'sgd' | 'momentum', where the run says
-        sections.append(_functional_section(summary))
-    if functional and workload.inference is not None:
-        from archsim.functional.inference.run import run_inference_study
+            summary = run_functional(workload, path, rep.stage_dir, checkpoints=rep.checkpoints, resume=resume,
+                                     data_dir=data, progress=progress)
+            extras["functional"] = summary
+            if workload.trace.source == "functional":
+                update_stats = summary.update_stats
+                conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
+                optimizer = getattr(summary, "optimizer", None)  # 'sgd' | 'momentum', where the run says
+            sections.append(_functional_section(summary))
+        if functional and workload.inference is not None:
+            from archsim.functional.inference.run import run_inference_study
 
-        study = run_inference_study(workload, path, out, resume=resume, data_dir=data, progress=progress)
-        extras["inference"] = study
-        conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
+            study = run_inference_study(workload, path, rep.stage_dir, checkpoints=rep.checkpoints, resume=resume,
+                                        data_dir=data, progress=progress)
+            extras["inference"] = study
+            conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
 
-    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats, conductance_us=conductance,
-                   optimizer=optimizer)
-    if "inference" in extras:
-        from archsim.accounting.programming import programming_cost
+        est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats,
+                       conductance_us=conductance, optimizer=optimizer)
+        check_estimate(est, path)
+        if "inference" in extras:
+            from archsim.accounting.programming import programming_cost
 
-        sections.append(_inference_section(extras["inference"]))
-        cost = programming_cost(extras["inference"], est, tech)
-        tables["programming_cost.csv"] = cost
-        sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
-    files, val = write_report(est, tech, out, sections, tables)
+            sections.append(_inference_section(extras["inference"]))
+            cost = programming_cost(extras["inference"], est, tech)
+            tables["programming_cost.csv"] = cost
+            sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
+        _, val = write_report(est, tech, rep, sections, tables)
+        files = rep.commit()
     return RunResult(est, out, files, val, time.perf_counter() - t0, extras)
+
+
+def check_estimate(est: Estimate, path: Path) -> None:
+    """ConfigError if an estimate is not physical (non-finite, negative, or beyond per-image bounds)."""
+    problems = estimate_problems(est.energy[["design", "stage", "component", "energy_pj"]].itertuples(index=False),
+                                 est.latency[["design", "stage", "latency_ns"]].itertuples(index=False))
+    if problems:
+        raise ConfigError(path, [_problem("", f"the estimate is not physical: {p} (check layer sizes, tech "
+                                              "energies, clocks and pulse counts)") for p in problems])
 
 
 def _problem(key: str, msg: str):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, field_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import PathText, Strict
 
 Algorithm = Literal["fp64", "fp32", "mca", "direct", "mca_one_device"]
 
@@ -16,15 +16,15 @@ class FunctionalConfig(Strict):
     """Functional training run. Defaults follow the SPEC's reference experiment (Nandakumar et al. 2020)."""
 
     dataset: Literal["mnist"] = "mnist"
-    data_dir: str | None = Field(None, description="MNIST folder (relative to the workload); else ARCHSIM_DATA, cache")
-    epochs: PositiveInt = 1
+    data_dir: PathText | None = Field(None, description="MNIST folder (relative to the workload); else ARCHSIM_DATA, cache")
+    epochs: PositiveInt = Field(1, le=10_000)
     train_images: PositiveInt | None = Field(None, le=60000, description="use the first N training images")
     test_images: PositiveInt | None = Field(None, le=10000, description="use the first N test images")
-    seeds: list[int] = Field([0], min_length=1)
+    seeds: list[NonNegativeInt] = Field([0], min_length=1, max_length=1000)
     algorithms: list[Algorithm] = Field(["mca", "fp64"], min_length=1)
-    device: str = Field("gradual_set", description="built-in (gradual_set, jump_table, ideal) or tech/pcm_*.yaml path")
+    device: PathText = Field("gradual_set", description="built-in (gradual_set, jump_table, ideal) or tech/pcm_*.yaml path")
 
-    learning_rate: float = Field(0.1, gt=0, description="η at epoch 0")
+    learning_rate: float = Field(0.1, gt=0, le=1e3, description="η at epoch 0")
     lr_decay: float = Field(1.0, gt=0, le=1, description="η multiplied by this after every epoch")
     fp_learning_rate: float | None = Field(None, gt=0, description="FP baselines' η at epoch 0 (default learning_rate)")
     fp_init_scale: float = Field(1.0, gt=0, description="FP baselines: weights ~ N(0, (scale/√fan_in)²)")
@@ -37,12 +37,12 @@ class FunctionalConfig(Strict):
                                                       "(else it is a fixed, non-drifting conductance)")
     init_g_mean_us: float = Field(1.6, ge=0, description="initial device conductance mean (SPEC)")
     init_g_std_us: float = Field(0.83, ge=0, description="initial device conductance spread (SPEC)")
-    init_pulse_count: int = Field(3, ge=0, description="pulses since RESET assumed for initial devices")
-    max_pulses_per_update: PositiveInt = Field(10, description="cap on pulses per weight per image")
-    refresh_interval_images: int = Field(100, ge=0, description="0 = no refresh (SPEC: every 100 images)")
+    init_pulse_count: int = Field(3, ge=0, le=10 ** 6, description="pulses since RESET assumed for initial devices")
+    max_pulses_per_update: PositiveInt = Field(10, le=10_000, description="cap on pulses per weight per image")
+    refresh_interval_images: int = Field(100, ge=0, le=10 ** 9, description="0 = no refresh (SPEC: every 100 images)")
     refresh_threshold_us: float = Field(9.0, gt=0, description="pair saturated when a device reads above this")
     refresh_tolerance_us: float = Field(0.385, ge=0, description="program-and-verify stop: within this below target")
-    refresh_max_pulses: PositiveInt = 20
+    refresh_max_pulses: PositiveInt = Field(20, le=10_000)
 
     update_bits: int = Field(0, ge=0, le=16, description="signed bits of x and δ in the update (0 = full precision)")
     update_rounding: Literal["nearest", "stochastic"] = Field(
@@ -54,16 +54,24 @@ class FunctionalConfig(Strict):
         100.0, description="ADC full scale (µS × normalised input) per layer or one for all")
     adc_range_backward_us: list[float] | float = 20.0
 
-    drift_times_s: list[float] = Field([1.0, 60.0, 3600.0, 86400.0, 604800.0, 2592000.0], min_length=1)
+    drift_times_s: list[float] = Field([1.0, 60.0, 3600.0, 86400.0, 604800.0, 2592000.0], min_length=1,
+                                       max_length=1000)
     drift_compensation: bool = Field(True, description="also report accuracy with global per-layer drift compensation")
     checkpoint: bool = True
 
     @field_validator("drift_times_s")
     @classmethod
     def _positive(cls, v):
-        if any(t <= 0 for t in v):
-            raise ValueError("drift times must be > 0 s")
+        if any(t <= 0 or t > 1e10 for t in v):
+            raise ValueError("drift times must be > 0 s and at most 1e10 s (~300 years)")
         return sorted(v)
+
+    @field_validator("adc_range_forward_us", "adc_range_backward_us")
+    @classmethod
+    def _positive_ranges(cls, v):
+        if any(not 0 < r <= 1e6 for r in (v if isinstance(v, list) else [v])):
+            raise ValueError("an ADC full scale must be > 0 and at most 1e6")
+        return v
 
     @field_validator("algorithms")
     @classmethod

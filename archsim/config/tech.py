@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version, require, within
 
 #: Primitives every tech file must define, with what one action is.
 REQUIRED_PRIMITIVES: dict[str, str] = {
@@ -49,13 +49,13 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 class Primitive(Strict):
     """One primitive action: energy per action and (optionally) latency, leakage and area."""
 
-    energy_pj: float = Field(0.0, ge=0, description="energy per action, pJ")
-    latency_ns: float | None = Field(None, ge=0, description="time per action, ns (informational: timing "
+    energy_pj: float = Field(0.0, ge=0, le=1e6, description="energy per action, pJ (at most 1 µJ)")
+    latency_ns: float | None = Field(None, ge=0, le=1e9, description="time per action, ns (informational: timing "
                                                                "comes from the design)")
-    leakage_mw: float = Field(0.0, ge=0, description="static power, mW")
-    area_um2: float | None = Field(None, ge=0)
+    leakage_mw: float = Field(0.0, ge=0, le=1e6, description="static power, mW")
+    area_um2: float | None = Field(None, ge=0, le=1e12)
     bits: int | None = Field(None, ge=1, le=64, description="reference bit width the numbers are quoted at")
-    macro_kb: float | None = Field(None, gt=0, description="reference SRAM macro size, KB")
+    macro_kb: float | None = Field(None, gt=0, le=1e7, description="reference SRAM macro size, KB")
     voltage_v: float | None = Field(None, gt=0, description="bias voltage the primitive is quoted at, V")
     source: str = Field(min_length=3, description="citation + figure/table, a derivation, or 'calibrated: <cell>'")
 
@@ -77,14 +77,24 @@ class TechScaling(Strict):
         description="E_conv ∝ factor^(bits - ref_bits); interim per-bit law until the ADC component model "
                     "(issue 9) replaces it")
 
+    @model_validator(mode="after")
+    def _physical(self) -> "TechScaling":
+        # energy grows with macro size (at most quadratically), a share is a fraction, a bit costs more, not less
+        require(*within({"sram_size_exponent.value": self.sram_size_exponent.value,
+                         "sram_width_fraction.value": self.sram_width_fraction.value,
+                         "adc_energy_per_bit_factor.value": self.adc_energy_per_bit_factor.value},
+                        {"sram_size_exponent.value": (0.0, 2.0), "sram_width_fraction.value": (0.0, 1.0),
+                         "adc_energy_per_bit_factor.value": (1.0, 8.0)}))
+        return self
+
 
 class Tech(Strict):
     """A technology file: one node's primitives."""
 
     kind: Literal["tech"]
-    version: Literal[1]
+    version: Version
     name: str
-    node_nm: float = Field(gt=0)
+    node_nm: float = Field(gt=0, le=1000)
     description: str = ""
     scaling: TechScaling
     primitives: dict[str, Primitive]

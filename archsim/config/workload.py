@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import PathText, Strict, Version
 from archsim.config.functional import FunctionalConfig
 from archsim.config.inference import InferenceStudyConfig
 from archsim.config.network import Network
@@ -19,7 +19,7 @@ class DesignRef(Strict):
     """A design point: a built-in design (`base`) with field-by-field `overrides`."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    base: str = Field(description="built-in design name or path to a design YAML (relative to the workload)")
+    base: PathText = Field(description="built-in design name or path to a design YAML (relative to the workload)")
     overrides: dict[str, Any] = {}
 
 
@@ -28,8 +28,8 @@ class AnalyticalUpdate(Strict):
 
     x_nonzero_fraction: float = Field(0.5, gt=0, le=1, description="non-zero quantised inputs / rows, per position")
     d_nonzero_fraction: float = Field(0.02, gt=0, le=1, description="non-zero quantised errors / cols, per position")
-    set_pulses_per_image: float = Field(0.5, ge=0, description="device SET pulses per image, whole network")
-    refresh_interval_images: PositiveInt = 100
+    set_pulses_per_image: float = Field(0.5, ge=0, le=1e9, description="device SET pulses per image, whole network")
+    refresh_interval_images: PositiveInt = Field(100, le=10 ** 9)
     saturated_fraction_per_refresh: float = Field(
         1e-4, ge=0, le=1, description="fraction of pairs found saturated at each refresh")
 
@@ -103,13 +103,13 @@ class Workload(Strict):
     """One estimator job: a network run in `mode` on each design in `designs`."""
 
     kind: Literal["workload"]
-    version: Literal[1]
+    version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    tech: str = Field("14lpp", description="built-in technology name (e.g. 14lpp) or a YAML relative to this file")
+    tech: PathText = Field("14lpp", description="built-in technology name (e.g. 14lpp) or a YAML relative to this file")
     network: Network
     mode: Literal["train", "infer"]
-    batch_size: PositiveInt = Field(1, description="images per batch: weights are reused across a batch and "
+    batch_size: PositiveInt = Field(1, le=65536, description="images per batch: weights are reused across a batch and "
                                                    "training updates (programs) once per batch")
     stream_batches: PositiveInt | None = Field(
         None, le=64, description="batches simulated back to back: single-image latency from the first, steady-state "
@@ -119,7 +119,7 @@ class Workload(Strict):
     @property
     def batches_to_simulate(self) -> int:
         return self.stream_batches or (1 if self.mode == "train" else 3)
-    designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
+    designs: list[PathText | DesignRef] = ["mca", "digital32", "digital_mp"]
     trace: TraceConfig = TraceConfig()
     functional: FunctionalConfig | None = None
     inference: InferenceStudyConfig | None = None

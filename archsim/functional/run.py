@@ -58,10 +58,12 @@ def layer_update_stats(updates: pd.DataFrame, algorithm: str, seed: int) -> dict
     return out
 
 
-def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool = False,
-                   data_dir: Path | None = None, progress: bool = True) -> FunctionalSummary:
-    """Train, evaluate and study drift for workload.functional; write results atomically into out_dir."""
+def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints: Path | None = None,
+                   resume: bool = False, data_dir: Path | None = None, progress: bool = True) -> FunctionalSummary:
+    """Train, evaluate and study drift for workload.functional; write results atomically into out_dir
+    (checkpoints into `checkpoints`, default checkpoint_dir(out_dir))."""
     workload_path, out_dir = Path(workload_path), Path(out_dir)
+    checkpoints = Path(checkpoints) if checkpoints is not None else checkpoint_dir(out_dir)
     cfg = workload.functional
     if cfg is None:
         raise ConfigError(workload_path, "functional: section missing (needed for trace source 'functional')")
@@ -83,7 +85,7 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool
                 trainer = CrossbarTrainer(spec, cfg, device, algorithm)
             else:
                 trainer = FpTrainer(spec, cfg, algorithm)
-            ckpt = checkpoint_dir(out_dir) / f"{algorithm}_seed{seed}.npz" if cfg.checkpoint else None
+            ckpt = checkpoints / f"{algorithm}_seed{seed}.npz" if cfg.checkpoint else None
             result = run_one(trainer, data, seed=seed, epochs=cfg.epochs, layer_names=spec.names,
                              checkpoint=ckpt, resume=resume, progress=progress)
             epochs += result.epochs

@@ -9,7 +9,7 @@ import pandas as pd
 
 from archsim.config.tech import Tech
 from archsim.reports import plots, tables
-from archsim.reports.io import StagedReport
+from archsim.reports.io import StagedReport, staged_report
 from archsim.reports.markdown import summary_md, validation_md
 from archsim.reports.validation import validation_table
 from archsim.trace.table import trace_table
@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from archsim.estimate import Estimate
 
 
-def write_report(est: "Estimate", tech: Tech, out_dir: Path, extra_sections: list[str] | None = None,
+def write_report(est: "Estimate", tech: Tech, out_dir: Path | StagedReport, extra_sections: list[str] | None = None,
                  extra_tables: dict[str, pd.DataFrame] | None = None) -> tuple[list[Path], pd.DataFrame | None]:
-    """All estimator outputs for one workload into `out_dir`; returns (files, validation table)."""
+    """All estimator outputs for one workload into `out_dir` (a folder, or the StagedReport of a run
+    that commits it together with its other outputs); returns (files, validation table)."""
     val = None
-    with StagedReport(out_dir) as rep:
+    with staged_report(out_dir, "archsim run") as rep:
         rep.csv("energy.csv", est.energy[["design", "stage", "component", "energy_pj"]])
         rep.csv("latency.csv", est.latency[["design", "stage", "latency_ns"]])
         rep.csv("actions.csv", tables.actions_table(est))
@@ -32,17 +33,17 @@ def write_report(est: "Estimate", tech: Tech, out_dir: Path, extra_sections: lis
         for name, df in (extra_tables or {}).items():
             rep.csv(name, df)
         rep.text("summary.md", summary_md(est, tech, extra_sections))
-        plots.energy_breakdown(est, rep.path("energy_breakdown.png"))
+        rep.plot("energy_breakdown.png", plots.energy_breakdown, est)
         for design in est.sims:
-            plots.timeline(est, design, rep.path(f"timeline_{design}.png"))
+            rep.plot(f"timeline_{design}.png", plots.timeline, est, design)
         ref = est.workload.reference
         if ref is not None:
             val = validation_table(est, ref)
             if len(val):
                 rep.csv("validation.csv", val)
                 rep.text("validation.md", validation_md(val, ref))
-                plots.validation_scatter(val, rep.path("validation.png"))
-        files = rep.commit()
+                rep.plot("validation.png", plots.validation_scatter, val)
+        files = rep.files
     return files, val
 
 

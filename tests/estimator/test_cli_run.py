@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+
 import pandas as pd
-import pytest
 
 from archsim.cli import build_parser, main
 from archsim.reports import plots
@@ -44,13 +45,13 @@ def test_failed_report_leaves_the_previous_one_untouched(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def boom(*a, **k):
-        raise RuntimeError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(plots, "timeline", boom)
-    with pytest.raises(RuntimeError):
-        main(["run", str(REF), "--out", str(out), "--quiet"])
+    assert main(["run", str(REF), "--out", str(out), "--quiet"]) == 2      # a clear error, no traceback
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".rep.")]   # no staging folder, no lock
 
 
 def test_every_option_has_help():

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import PathText, Strict, Version, require, within
 from archsim.config.errors import ConfigError
 from archsim.config.loader import read_yaml, validate
 from archsim.functional.devices import kernels as K
@@ -29,6 +29,7 @@ class Sourced(Strict):
 class Common(Strict):
     """Parameters every PCM model shares (conductances in µS)."""
 
+    version: Version = 1
     g_min_us: Sourced
     g_max_us: Sourced
     g_reset_us: Sourced
@@ -38,6 +39,20 @@ class Common(Strict):
     drift_t0_s: Sourced
     drift_nu_mean: Sourced
     drift_nu_std: Sourced
+
+    @model_validator(mode="after")
+    def _physical(self):
+        """Conductances ordered and bounded, spreads and noise non-negative, drift exponents in [0, 1]."""
+        v = {k: getattr(self, k).value for k, f in type(self).model_fields.items() if f.annotation is Sourced}
+        require((v["g_min_us"] < v["g_max_us"], f"g_min_us ({v['g_min_us']:g}) must be below g_max_us ({v['g_max_us']:g})"),
+                (v["g_min_us"] <= v["g_reset_us"] <= v["g_max_us"], "g_reset_us must lie in [g_min_us, g_max_us]"),
+                *within(v, {"g_min_us": (0.0, 1e4), "g_max_us": (0.0, 1e4), "g_reset_std_us": (0.0, 1e4),
+                            "read_noise_slope": (0.0, 10.0), "read_noise_offset_us": (0.0, 1e4),
+                            "drift_t0_s": (1e-12, 1e10), "drift_nu_mean": (0.0, 1.0), "drift_nu_std": (0.0, 1.0),
+                            "alpha": (1e-6, 1e6), "c2_us": (0.0, 1e4), "a2_us": (0.0, 1e4), "step_us": (1e-9, 1e4)}),
+                *[(v["m2"] * g + v["c2_us"] >= 0, f"m2·G + c2_us must be >= 0 (a spread) at G = {g:g} µS")
+                  for g in ((v["g_min_us"], v["g_max_us"]) if "m2" in v else ())])
+        return self
 
 
 class GradualSet(Common):
@@ -56,19 +71,27 @@ class Synthetic(Strict):
     """Settings of a synthetic jump table (see jump_table.synthetic_table)."""
 
     shape: Literal["linear", "asymmetric", "partly_nonlinear", "nonlinear"]
-    n_bins: int = Field(32, ge=1)
-    n_grid: int = Field(201, ge=3)
+    n_bins: int = Field(32, ge=1, le=1024)
+    n_grid: int = Field(201, ge=3, le=10_001)
     step_us: Sourced
     step_std_fraction: Sourced
     linear_fraction: Sourced | None = None
     min_max_ratio: Sourced | None = None
     reset_asymmetry: Sourced | None = None
 
+    @model_validator(mode="after")
+    def _physical(self):
+        v = {k: getattr(self, k).value for k in ("step_us", "step_std_fraction", "linear_fraction", "min_max_ratio",
+                                                 "reset_asymmetry") if getattr(self, k) is not None}
+        require(*within(v, {"step_us": (1e-9, 1e4), "step_std_fraction": (0.0, 10.0), "linear_fraction": (0.0, 1.0),
+                            "min_max_ratio": (1e-6, 1.0), "reset_asymmetry": (1e-3, 1e3)}))
+        return self
+
 
 class JumpTableDevice(Common):
     kind: Literal["pcm_device"]
     model: Literal["jump_table"]
-    table_file: str | None = Field(None, description="CSV/NPZ table relative to this YAML; else `synthetic`")
+    table_file: PathText | None = Field(None, description="CSV/NPZ table relative to this YAML; else `synthetic`")
     synthetic: Synthetic | None = None
 
 
@@ -160,7 +183,7 @@ def load_device(name_or_path: str, base_file: str | Path | None = None) -> Devic
                                          f"({', '.join(BUILTIN)}) nor an existing YAML file ({path})")
     data = read_yaml(path)
     model = data.get("model")
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:
         raise ConfigError(path, f"model: allowed values {', '.join(MODELS)}; got {model!r}")
     cfg = validate(MODELS[model], data, path)
     return device_from_config(cfg, path.stem, path)

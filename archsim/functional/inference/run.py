@@ -120,8 +120,8 @@ def _study_model(model, kind, pcm, cfg, study_data, ckpt: Path, resume: bool, pr
     return per_repeat, prog
 
 
-def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume: bool = False,
-                        data_dir: Path | None = None, progress: bool = True) -> InferenceSummary:
+def run_inference_study(workload, workload_path: Path, out_dir: Path, *, checkpoints: Path | None = None,
+                        resume: bool = False, data_dir: Path | None = None, progress: bool = True) -> InferenceSummary:
     """Train FP32 and hardware-aware models, program them onto PCM and measure accuracy vs time."""
     workload_path, out_dir = Path(workload_path), Path(out_dir)
     cfg = workload.inference
@@ -130,7 +130,7 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
     _check_network(workload, workload_path)
     pcm = _device_model(cfg, workload_path)
     data = _load_data(cfg, workload_path, data_dir)
-    ckpt = checkpoint_dir(out_dir)
+    ckpt = Path(checkpoints) if checkpoints is not None else checkpoint_dir(out_dir)
     t = cfg.training
     fp32 = FunctionalNetwork(workload.network, seed=cfg.seed)
     if cfg.weights is not None:
