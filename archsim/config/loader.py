@@ -92,7 +92,8 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], prefix
         else:
             msg = err["msg"]
             if "input" in err and err["type"] not in ("model_type", "dict_type"):
-                msg += f" (got {err['input']!r})"
+                got = repr(err["input"])
+                msg += f" (got {got if len(got) <= 160 else got[:150] + ' …'})"
         problems.append(Problem(key, msg))
     return problems
 

@@ -97,23 +97,27 @@ def timeline(est: "Estimate", design: str, path: Path) -> None:
     plt.close(fig)
 
 
-def validation_scatter(table: pd.DataFrame, path: Path) -> None:
-    """Model vs paper for every reference cell (log-log), calibrated vs predicted marked."""
-    fig, ax = plt.subplots(figsize=(5.5, 5.2))
-    for kind, marker in (("calibrated", "s"), ("predicted", "o")):
-        sub = table[table.kind == kind]
-        ax.scatter(sub.paper, sub.model, marker=marker, label=f"{kind} ({len(sub)})", alpha=0.8)
-    lo = min(table.paper.min(), table.model.min()) * 0.7
-    hi = max(table.paper.max(), table.model.max()) * 1.4
+def validation_scatter(table: pd.DataFrame, path: Path, title: str = "Validation") -> None:
+    """Model vs reference for every cell (log-log): colour = case, marker = label, ±30 % band."""
+    fig, ax = plt.subplots(figsize=(6.2, 5.6))
+    markers = {"predicted": "o", "dependent": "^", "calibrated": "s"}
+    cases = list(dict.fromkeys(table.case))
+    colors = {c: f"C{i}" for i, c in enumerate(cases)}
+    t = table[(table.reference > 0) & (table.model > 0)]
+    for (case, label), sub in t.groupby(["case", "label"], sort=False):
+        ax.scatter(sub.reference, sub.model, marker=markers.get(label, "o"), color=colors[case], alpha=0.8,
+                   label=f"{case} {label} ({len(sub)})", edgecolors="k" if label == "predicted" else "none",
+                   linewidths=0.5)
+    lo = min(t.reference.min(), t.model.min()) * 0.7
+    hi = max(t.reference.max(), t.model.max()) * 1.4
     ax.plot([lo, hi], [lo, hi], "k-", lw=0.8)
-    ax.fill_between([lo, hi], [lo * 0.75, hi * 0.75], [lo * 1.25, hi * 1.25], color="grey", alpha=0.15,
-                    label="±25 %")
+    ax.fill_between([lo, hi], [lo * 0.7, hi * 0.7], [lo * 1.3, hi * 1.3], color="grey", alpha=0.15, label="±30 %")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("paper (nJ, µs or ratio)")
+    ax.set_xlabel("reference (nJ, µs, pJ, W, images/s or ratio)")
     ax.set_ylabel("model")
-    ax.legend(fontsize=8)
-    ax.set_title("Validation against the reference table")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
