@@ -14,6 +14,8 @@ Writes reports/components/comparison.csv and prints the Markdown tables of repor
 from __future__ import annotations
 
 import argparse
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -34,14 +36,18 @@ def main() -> None:
     tech = load_tech_file(args.tech)
     comp = components_table(tech)
     df = comp.rename(columns={"design": "primitive", "stage": "action", "reference": "model_pj",
-                              "model": "archsim_pj"})[["primitive", "action", "model_pj", "archsim_pj", "factors"]]
+                              "model": "grid_pj"})[["primitive", "action", "model_pj", "grid_pj", "factors"]]
+    df["factors"] = df.factors.fillna("")
+    factor = [math.prod(tech.calibration[n].value for n in re.findall(r"x (\w+) ", f)) for f in df.factors]
+    df["archsim_pj"] = df.grid_pj * factor
     df["archsim_over_model"] = df.archsim_pj / df.model_pj.where(df.model_pj > 0)
     write_csv(df, args.out, float_format="%.6g")
-    print("| primitive | action | model (pJ) | archsim (pJ) | archsim / model | factors |")
-    print("|---|---|---|---|---|---|")
+    print("| primitive | action | model (pJ) | read off the grid (pJ) | × factors | archsim (pJ) | archsim / model |")
+    print("|---|---|---|---|---|---|---|")
     for r in df.itertuples():
         ratio = f"{r.archsim_over_model:.4g}×" if pd.notna(r.archsim_over_model) else "–"
-        print(f"| {r.primitive} | {r.action} | {r.model_pj:.4g} | {r.archsim_pj:.4g} | {ratio} | {r.factors or ''} |")
+        print(f"| {r.primitive} | {r.action} | {r.model_pj:.4g} | {r.grid_pj:.4g} | {r.factors.replace('then x ', '')} "
+              f"| {r.archsim_pj:.4g} | {ratio} |")
 
     path = ROOT / "workloads" / "hermes_core.yaml"
     w = load_workload(path)

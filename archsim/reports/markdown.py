@@ -168,7 +168,8 @@ def factor_table(tech: Tech, workload_factors: dict | None = None) -> pd.DataFra
 def validation_md(table: pd.DataFrame, tech: Tech, refs: list[Reference], title: str = "Validation") -> str:
     """validation.md: independent predictions first, then the factors, then every case's cells."""
     def fmt(df: pd.DataFrame) -> str:
-        d = df[["design", "stage", "metric", "reference", "model", "rel_error", "label", "calibrated_share"]].copy()
+        cols = ["design", "stage", "metric", "reference", "model", "rel_error", "label", "calibrated_share"]
+        d = df[(["case"] if df.case.nunique() > 1 else []) + cols].copy()
         d["rel_error"] = d.rel_error.map(_pct)
         d["calibrated_share"] = d.calibrated_share.map(lambda x: f"{min(x, 9.99):.2f}")
         return d.to_markdown(index=False, floatfmt=".4g")
