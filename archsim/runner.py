@@ -85,7 +85,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             cost = programming_cost(extras["inference"], est, tech)
             tables["programming_cost.csv"] = cost
             sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
-        _, val = write_report(est, tech, rep, sections, tables)
+        _, val = write_report(est, tech, rep, sections, tables, workload_path=path)
         files = rep.commit()
     return RunResult(est, out, files, val, time.perf_counter() - t0, extras)
 

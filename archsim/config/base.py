@@ -13,14 +13,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, frozen=True, allow_inf_nan=False)
 
 
-def _known_version(v: int) -> int:
-    if v != FORMAT_VERSION:
-        raise ValueError(f"version {v} is unknown; this archsim reads version {FORMAT_VERSION}")
-    return v
+def version_of(expected: int):
+    """The `version:` key of an archsim YAML format: exactly the integer `expected` (not true, not 1.0, not "1")."""
+
+    def known(v: int) -> int:
+        if v != expected:
+            raise ValueError(f"version {v} is unknown; this archsim reads version {expected}")
+        return v
+
+    return Annotated[StrictInt, AfterValidator(known)]
 
 
-#: the `version:` key of every archsim YAML: the integer 1 (not true, not 1.0, not "1")
-Version = Annotated[StrictInt, AfterValidator(_known_version)]
+#: the `version:` key of every archsim YAML at format version 1
+Version = version_of(FORMAT_VERSION)
 
 
 def require(*rules: tuple[bool, str]) -> None:

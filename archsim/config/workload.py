@@ -65,7 +65,10 @@ class StageReference(Strict):
     """Paper values for one stage of one design (energy in nJ, latency in µs)."""
 
     energy_nj: float | None = Field(None, gt=0)
-    latency_us: float | None = Field(None, gt=0)
+    latency_us: float | None = Field(None, gt=0, description="one image from start to end of the stage (of a "
+                                                             "group: the time its units are busy in the stage)")
+    adc_share: float | None = Field(None, gt=0, lt=1, description="total only: ADC energy / tile energy (crossbar "
+                                                                  "array + line drivers + ADC)")
 
 
 class DesignReference(Strict):
@@ -88,14 +91,51 @@ class RatioReference(Strict):
     paper: float = Field(gt=0)
 
 
-class Reference(Strict):
-    """Published numbers to validate against; `calibrated` lists the cells fitted to them."""
+class TextReference(Strict):
+    """A figure quoted in a paper's text: a ratio of two designs' energies over some stages, or one design's
+    throughput (images/s) or power (W)."""
 
+    name: str
+    metric: Literal["energy", "images_per_s", "power_w"]
+    paper: float = Field(gt=0)
+    numerator: str | None = Field(None, description="energy: the design on top of the ratio")
+    denominator: str | None = Field(None, description="energy: the design below")
+    design: str | None = Field(None, description="images_per_s, power_w: the design")
+    stages: list[Literal["forward", "backward", "update", "total"]] = Field(["total"], min_length=1)
+
+    @field_validator("design")
+    @classmethod
+    def _which(cls, v, info):
+        metric = info.data.get("metric")
+        if metric == "energy" and (info.data.get("numerator") is None or info.data.get("denominator") is None):
+            raise ValueError("metric: energy needs numerator and denominator (design names)")
+        if metric in ("images_per_s", "power_w") and v is None:
+            raise ValueError(f"metric: {metric} needs design")
+        return v
+
+
+class FactorReference(Strict):
+    """A fitted parameter that is not in the tech file (a workload statistic or a design field): where it
+    lives and the reference cell it was fitted to. The tech file's `calibration:` lists the others."""
+
+    parameter: str = Field(pattern=r"^(workload:[\w.]+|design:[\w.-]+:[\w.]+)$",
+                           description="'workload:<dotted path>' or 'design:<design name>:<dotted path>'")
+    fitted_to: str = Field(description="cell id: design.stage.metric or design.group.stage.metric")
+    bracket: tuple[float, float] = Field(description="search interval of the fit (benchmarks/calibrate_table1.py)")
+    explains: str = Field(min_length=10, description="why this parameter is fitted rather than stated or measured")
+
+
+class Reference(Strict):
+    """Published numbers to validate against (`archsim validate`); `factors` lists the workload's and designs'
+    fitted parameters (the tech file lists its own)."""
+
+    case: str = Field("table1", pattern=r"^[a-z][a-z0-9_]*$", description="validation case of these cells "
+                                                                         "(table1, hermes, core64, ...)")
     source: str
     designs: dict[str, DesignReference] = {}
     ratios: list[RatioReference] = []
-    calibrated: dict[str, str] = Field(
-        {}, description="cell id (design.stage.metric or design.group.stage.metric) → parameter fitted to it")
+    text: list[TextReference] = Field([], description="figures quoted in the paper's text (case 'text')")
+    factors: dict[str, FactorReference] = {}
     notes: dict[str, str] = Field({}, description="cell id → why the model differs there")
 
 
