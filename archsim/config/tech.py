@@ -98,7 +98,8 @@ class Cell(Strict):
 class Factor(Strict):
     """A calibration factor: every `applies_to` quantity is its model value × `value`."""
 
-    value: PositiveFloat
+    value: float = Field(gt=0, le=1e4, description="the multiple of the model value (a factor beyond 10,000x "
+                                                   "means the model does not describe the part at all)")
     applies_to: list[str] = Field(min_length=1, description="quantities it multiplies: '<model>.energy' (every "
                                                             "action), '<model>.<action>.energy' or '<model>.leakage'")
     fitted_to: str = Field(min_length=3, description="the reference cell it was fitted to, e.g. "

@@ -521,14 +521,16 @@ def corpus() -> list[Case]:
     d["network"]["layers"][0]["stride"] = 0
     add("conv-stride-0", "workload", dump(d))
     tech = _raw(TECH / "14lpp.yaml")
-    for path, value in ((("scaling", "sram_width_fraction", "value"), 5), (("scaling", "sram_width_fraction", "value"), -3),
-                        (("scaling", "sram_size_exponent", "value"), -1e300), (("scaling", "adc_energy_per_bit_factor", "value"), 1e300),
-                        (("primitives", "adc_conversion", "energy_pj"), -1), (("primitives", "adc_conversion", "energy_pj"), 1e30),
-                        (("primitives", "sram_read", "macro_kb"), 1e-300), (("node_nm",), 1e-300),
-                        (("primitives", "sram_leakage", "leakage_mw"), 1e300)):
+    for path, value in ((("calibration", "column_readout", "value"), -1), (("calibration", "column_readout", "value"), 1e30),
+                        (("calibration", "sram_static", "value"), 0.0),
+                        (("primitives", "pcm_set_pulse", "actions", "pulse", "energy_pj"), -1),
+                        (("primitives", "pcm_set_pulse", "actions", "pulse", "energy_pj"), 1e30),
+                        (("primitives", "dram_access", "actions", "read", "energy_pj_per_bit"), 1e300),
+                        (("primitives", "pcm_reset_pulse", "leakage_mw"), 1e300), (("node_nm",), 1e-300),
+                        (("grids", "sram", "axes", "size_kb"), [16, 4, 1]), (("grids", "sram", "axes", "banks"), [])):
         t = copy.deepcopy(tech)
         _set(t, path, value)
-        add(f"tech-{'.'.join(path)}={value:g}", "tech", dump(t))
+        add(f"tech-{'.'.join(path)}={value}", "tech", dump(t))
     for model in ("pcm_gradual_set.yaml", "pcm_ideal.yaml", "pcm_jump_table.yaml"):
         dev = _raw(TECH / model)
         for key, value in (("g_max_us", 0.0), ("g_max_us", -5), ("g_min_us", 50), ("g_reset_us", 100),
@@ -562,9 +564,9 @@ def corpus() -> list[Case]:
                  [{"target": "design.tile.adc_bits", "random": {"low": 1, "high": 8, "samples": 10 ** 9}}],
                  [{"target": "design.tile.adc_bits", "values": list(range(1, 2001))},
                   {"target": "design.tile.dac_bits", "values": list(range(1, 2001))}],
-                 [{"target": "tech.primitives.adc_conversion.energy_pj", "values": [float("nan"), 1.0]}],
+                 [{"target": "tech.calibration.column_readout.value", "values": [float("nan"), 1.0]}],
                  [{"target": "design.tile.adc_bits", "values": [4, 8]},
-                  {"target": "tech.primitives.adc_conversion.energy_pj", "values": [0.0, 1e30]}],
+                  {"target": "tech.calibration.column_readout.value", "values": [0.0, 1e30]}],
                  [{"target": "workload.trace.update.set_pulses_per_image", "values": [0.5, 1e300]}],
                  [{"target": "design.crossbar.rows", "values": [10 ** 30, 2 ** 62]}]):
         s = copy.deepcopy(sweep)

@@ -217,7 +217,8 @@ def impossible(case: Case, folder: Path) -> list[str]:
     for path, v in _leaves(doc):
         if isinstance(v, float) and not math.isfinite(v):
             out.append(f"{path} = {v}")
-    if "version" in doc and (type(doc["version"]) is not int or doc["version"] != 1):
+    expected = 2 if case.kind == "tech" else 1   # generated tech files are format version 2
+    if "version" in doc and (type(doc["version"]) is not int or doc["version"] != expected):
         out.append(f"version = {doc['version']!r}")
     kind = case.kind
     if kind == "workload":
@@ -258,11 +259,10 @@ def impossible(case: Case, folder: Path) -> list[str]:
         for path, v in _leaves(doc.get("primitives", {})):
             if _num(v) and v < 0:
                 out.append(f"primitives.{path} = {v}")
-        for key, lo, hi in (("sram_width_fraction", 0, 1), ("sram_size_exponent", 0, 2),
-                            ("adc_energy_per_bit_factor", 1, 16)):
-            v = _sourced(doc.get("scaling", {}) or {}, key)
-            if _num(v) and not lo <= v <= hi:
-                out.append(f"scaling.{key} = {v}")
+        for name, factor in (doc.get("calibration", {}) or {}).items():
+            v = factor.get("value") if isinstance(factor, dict) else None
+            if _num(v) and not 0 < v <= 1e4:   # a calibration factor multiplies a model value: positive, bounded
+                out.append(f"calibration.{name} = {v}")
     elif kind in ("pcm_device", "jump_table"):
         g = {k: _sourced(doc, k) for k in ("g_min_us", "g_max_us", "g_reset_us", "g_reset_std_us", "read_noise_slope",
                                            "read_noise_offset_us", "drift_t0_s", "drift_nu_mean", "drift_nu_std")}
