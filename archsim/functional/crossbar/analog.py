@@ -50,11 +50,17 @@ def dac_rows(x, bits, factor, out, sq, scale):
     levels = 2.0 ** (bits - 1) - 1.0
     want_sq = sq.shape[0] == rows
     exact = x.itemsize == 8
+    lanes = np.zeros(16, dtype=x.dtype)  # a max over 16 lanes vectorises; a scalar max reduction does not
+    wide = n // 16 * 16 if n >= 64 else 0
     for r in range(rows):
         xr = x[r]
         o = out[r]
-        m = 0.0
-        for i in range(n):
+        lanes[:] = 0.0
+        for i in range(0, wide, 16):
+            for k in range(16):
+                lanes[k] = max(lanes[k], abs(xr[i + k]))
+        m = np.float64(lanes.max())
+        for i in range(wide, n):
             m = max(m, abs(xr[i]))
         if m == 0.0:
             scale[r] = 1.0

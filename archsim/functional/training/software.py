@@ -12,7 +12,8 @@ from archsim.functional.training.strategy import PURPOSE_NOISE, Strategy, TrainS
 
 
 class SoftwareSGD(Strategy):
-    """Digital weights in the network's dtype, updated every batch (every weight written)."""
+    """Digital weights in the network's dtype, updated every batch: every weight is written once per batch
+    (set_pulses counts these writes; the non-zero statistics of the χ unit are not measured here)."""
 
     def __init__(self, network, settings: TrainSettings, algorithm: str = "fp32"):
         super().__init__(network, settings)
@@ -20,7 +21,6 @@ class SoftwareSGD(Strategy):
         self.opt = SGD(network.all_params(), settings.momentum, settings.weight_decay)
 
     def apply_update(self, lr: float, batch: int) -> None:
-        self.count_products()
         self.opt.step(lr)
         for k, layer in enumerate(self.layers):
             self.stats[k, S_SET] += layer.W.size  # a dense write of every weight per batch

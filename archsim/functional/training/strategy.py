@@ -17,7 +17,7 @@ from numba import njit
 from threadpoolctl import threadpool_limits
 
 from archsim.functional.activations import softmax_cross_entropy
-from archsim.functional.crossbar.update import N_STATS, S_D_NZ, S_NZ_UPDATES, S_X_NZ
+from archsim.functional.crossbar.update import N_STATS, S_D_NZ, S_NZ_UPDATES, S_X_NZ  # noqa: F401
 from archsim.functional.training.optim import Schedule
 from archsim.functional.training.progress import chunked
 
@@ -100,12 +100,6 @@ class Strategy:
         """Seed the random draws of an evaluation pass."""
 
     # --- shared
-    def count_products(self) -> None:
-        """Accumulate per-layer input/error non-zeros of the last backward pass."""
-        for k, layer in enumerate(self.layers):
-            if layer.g2d is not None:
-                count_nonzero_products(layer.x2d, layer.g2d, self.stats[k])
-
     def train_epoch(self, x, y, order, seed: int, epoch: int, progress: bool = True) -> tuple[int, float, float]:
         """One pass over `order` in mini-batches; returns (online-correct count, mean loss, images/s)."""
         self.stats[:] = 0.0
