@@ -53,7 +53,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
         from archsim.io import checkpoint_dir
 
         clear(checkpoint_dir(out))
-    update_stats = None
+    update_stats = conductance = optimizer = None
     sections: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     extras: dict = {}
@@ -70,6 +70,8 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
         extras["functional"] = summary
         if workload.trace.source == "functional":
             update_stats = summary.update_stats
+            conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
+            optimizer = getattr(summary, "optimizer", None)  # 'sgd' | 'momentum', where the run says
         sections.append(_functional_section(summary))
     if functional and workload.inference is not None:
         from archsim.functional.inference.run import run_inference_study
@@ -77,8 +79,10 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
         study = run_inference_study(workload, path, out, resume=resume, data_dir=data, progress=progress,
                                     designs=designs)
         extras["inference"] = study
+        conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
 
-    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats)
+    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats, conductance_us=conductance,
+                   optimizer=optimizer)
     if "inference" in extras:
         from archsim.accounting.programming import programming_cost
 

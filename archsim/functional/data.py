@@ -10,10 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from archsim.config.errors import ConfigError, Problem
+from archsim.functional.datasets import dataset_format, load_dataset
 
 
-#: image shape and classes of each dataset, to check a network before anything is loaded
-KNOWN = {"mnist": ((1, 28, 28), 10), "fashion_mnist": ((1, 28, 28), 10), "cifar10": ((3, 32, 32), 10)}
+def expected(name: str) -> tuple[tuple[int, ...], int]:
+    """(image shape, number of classes) of data set `name`, known without loading it."""
+    fmt = dataset_format(name)
+    return tuple(fmt.input_shape), len(fmt.classes)
 
 
 def check_network(name: str, shape, classes: int, network, workload_path: Path) -> None:
@@ -49,26 +52,18 @@ class RunData:
         return self.x_train, self.y_train, self.x_test, self.y_test
 
 
-def _load(name: str, data_dir: Path | None):
-    try:
-        from archsim.functional.datasets import load_dataset
-    except ImportError:  # until the datasets module of the dataset stream is merged: MNIST-format IDX sets
-        from archsim.functional._datasets_fallback import load_dataset  # type: ignore[no-redef]
-    return load_dataset(name, data_dir)
-
-
 def load_run_data(name: str, data_dir: Path | None, train_images: int | None, test_images: int | None,
-                  network, workload_path: Path, section: str = "functional") -> RunData:
+                  network, workload_path: Path, section: str = "functional", progress: bool = True) -> RunData:
     """Load `name`, take the first train/test images, and check the network fits the images and classes."""
-    check_network(name, *KNOWN[name], network, workload_path)
-    d = _load(name, data_dir)
+    check_network(name, *expected(name), network, workload_path)
+    d = load_dataset(name, data_dir, progress=progress)
     shape = tuple(d.input_shape)
-    check_network(name, shape, d.classes, network, workload_path)
+    check_network(name, shape, len(d.classes), network, workload_path)
     problems = [Problem(f"{section}.{key}", f"{n} requested, {name} has {avail}")
                 for key, n, avail in (("train_images", train_images, len(d.x_train)),
                                       ("test_images", test_images, len(d.x_test))) if n is not None and n > avail]
     if problems:
         raise ConfigError(workload_path, problems)
     n_tr, n_te = train_images or len(d.x_train), test_images or len(d.x_test)
-    return RunData(name, d.x_train[:n_tr], d.y_train[:n_tr], d.x_test[:n_te], d.y_test[:n_te], shape, d.classes,
-                   Path(d.source_dir))
+    return RunData(name, d.x_train[:n_tr], d.y_train[:n_tr], d.x_test[:n_te], d.y_test[:n_te], shape,
+                   len(d.classes), Path(d.source_dir))

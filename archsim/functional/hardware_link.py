@@ -14,7 +14,7 @@ from archsim.config.workload import DesignRef
 
 @dataclass(frozen=True)
 class CrossbarLink:
-    """Tiles (None = one array per layer, the per_layer mapping) and converter bits of the design used."""
+    """Tile size (None: one array per layer, when the workload has no MCA design) and converter bits."""
 
     design: str | None
     tile_rows: int | None
@@ -47,6 +47,6 @@ def crossbar_link(workload, workload_path: Path, requested: str | None, designs:
     chosen = by_name.get(requested) if requested else next((d for d in designs if d.type == "mca"), None)
     if chosen is None:
         return CrossbarLink(None, None, None, 8, 8)
-    tiled = chosen.crossbar.mapping == "tiled"
-    return CrossbarLink(chosen.name, chosen.crossbar.rows if tiled else None, chosen.crossbar.cols if tiled else None,
-                        chosen.tile.dac_bits, chosen.tile.adc_bits)
+    # every mapping tiles a layer's matrix onto rows × cols arrays (config/design.py Crossbar)
+    return CrossbarLink(chosen.name, chosen.crossbar.rows, chosen.crossbar.cols, chosen.tile.dac_bits,
+                        chosen.tile.adc_bits)

@@ -18,7 +18,7 @@ from archsim.config.workload import resolve
 from archsim.functional.checkpoint import Checkpoint
 from archsim.functional.crossbar.analog import ReadIO
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE
-from archsim.functional.data import KNOWN, check_network, load_run_data
+from archsim.functional.data import check_network, expected, load_run_data
 from archsim.functional.devices import load_device
 from archsim.functional.drift import accuracy_over_time, drifting_layers, reestimate_batchnorm
 from archsim.functional.hardware_link import crossbar_link
@@ -61,6 +61,8 @@ class FunctionalSummary:
     final_test_acc: dict[str, float]
     out_dir: Path
     ratios: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    mean_conductance_us: dict[str, float] = dataclasses.field(default_factory=dict)  # per layer, over the run
+    optimizer: str = "sgd"  # 'momentum': the χ unit also keeps a dense velocity (read-modify-write per batch)
 
 
 def _per_layer(value, n: int, key: str, path: Path) -> list[float]:
@@ -133,16 +135,30 @@ def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings 
     return fp
 
 
-def layer_update_stats(updates: pd.DataFrame, algorithm: str, seed: int) -> dict[str, LayerUpdateStats]:
+def layer_update_stats(updates: pd.DataFrame, algorithm: str, seed: int,
+                       positions: dict[str, int] | None = None) -> dict[str, LayerUpdateStats]:
     """Per-training-image averages over the whole run of one (algorithm, seed), per layer (the fields the
-    trace's LayerUpdateStats has)."""
+    trace's LayerUpdateStats has). x_nonzero and d_nonzero are per position (the measured sums over an
+    image's conv positions divided by `positions`, the layer's MVMs per image); nonzero_updates, pulses
+    and χ accesses are per image (pulses of a batch / batch size)."""
     fields = {f.name for f in dataclasses.fields(LayerUpdateStats)}
     df = updates[(updates["algorithm"] == algorithm) & (updates["seed"] == seed)]
     out = {}
     for layer, g in df.groupby("layer", sort=False):
         images = g["images"].sum()
-        out[layer] = LayerUpdateStats(**{f: float(g[f].sum() / images) for f in STATS_FIELDS if f in fields})
+        per = {f: float(g[f].sum() / images) for f in STATS_FIELDS if f in fields}
+        for f in ("x_nonzero", "d_nonzero"):
+            per[f] /= (positions or {}).get(layer, 1)
+        out[layer] = LayerUpdateStats(**per)
     return out
+
+
+def mean_conductance(updates: pd.DataFrame, algorithm: str, seed: int) -> dict[str, float]:
+    """Per layer: the mean device conductance (µS) of one (algorithm, seed), averaged over its epochs."""
+    df = updates[(updates["algorithm"] == algorithm) & (updates["seed"] == seed)]
+    if "mean_g_us" not in df.columns:
+        return {}
+    return {layer: float(g["mean_g_us"].mean()) for layer, g in df.groupby("layer", sort=False)}
 
 
 def update_ratios(updates: pd.DataFrame) -> pd.DataFrame:
@@ -171,14 +187,15 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool
     if cfg is None:
         raise ConfigError(workload_path, "functional: section missing (needed for trace source 'functional')")
     _check_network(workload.network, workload_path)
-    check_network(cfg.dataset, *KNOWN[cfg.dataset], workload.network, workload_path)
+    check_network(cfg.dataset, *expected(cfg.dataset), workload.network, workload_path)
     n_layers = len(weighted_layers(workload.network))
     link = crossbar_link(workload, workload_path, cfg.design, designs)
     crossbar = [a for a in cfg.algorithms if a in MODES]
     cb = crossbar_settings(cfg, link, n_layers, workload_path) if crossbar else None
     if data_dir is None and cfg.data_dir is not None:
         data_dir = resolve(workload_path, cfg.data_dir)
-    data = load_run_data(cfg.dataset, data_dir, cfg.train_images, cfg.test_images, workload.network, workload_path)
+    data = load_run_data(cfg.dataset, data_dir, cfg.train_images, cfg.test_images, workload.network, workload_path,
+                         progress=progress)
     device = load_device(cfg.device, workload_path) if crossbar else None
     calibration = data.x_train[np.random.default_rng(99).permutation(len(data.x_train))[:cfg.calibration_images]]
     epochs, layers, drift = [], [], []
@@ -206,10 +223,13 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool
     plot_updates(updates, out_dir / "updates_per_epoch.png")
     plot_accuracy(accuracy, out_dir / "accuracy.png")
     stats_alg = next((a for a in ("mca", *crossbar) if a in cfg.algorithms), None)
-    update_stats = layer_update_stats(updates, stats_alg, cfg.seeds[0]) if stats_alg else {}
+    positions = {s.name: s.mvms for s in weighted_layers(workload.network)}
+    update_stats = layer_update_stats(updates, stats_alg, cfg.seeds[0], positions) if stats_alg else {}
+    conductance = mean_conductance(updates, stats_alg, cfg.seeds[0]) if stats_alg else {}
     last = accuracy[accuracy["epoch"] == cfg.epochs]
     final = {a: float(g["test_acc"].mean()) for a, g in last.groupby("algorithm", sort=False)}
-    return FunctionalSummary(accuracy, updates, drift_df, update_stats, final, out_dir, ratios)
+    return FunctionalSummary(accuracy, updates, drift_df, update_stats, final, out_dir, ratios, conductance,
+                             "momentum" if cfg.momentum else "sgd")
 
 
 def _drift(trainer: CrossbarTrainer, data, seed: int, cfg, device, calibration) -> list[dict]:

@@ -11,6 +11,7 @@ checkpoints/ (per-epoch training state, final weights .npz, per-model study resu
 from __future__ import annotations
 
 import dataclasses
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from archsim.config.workload import resolve
 from archsim.functional.checkpoint import Checkpoint
 from archsim.functional.crossbar.analog import AnalogArray, ReadIO
 from archsim.functional.crossbar.normal import NoiseStream
-from archsim.functional.data import KNOWN, check_network, load_run_data
+from archsim.functional.data import check_network, expected, load_run_data
 from archsim.functional.devices.inference_pcm import InferencePCM, default_model_path
 from archsim.functional.drift import DriftingLayer, accuracy_over_time, reestimate_batchnorm
 from archsim.functional.hardware_link import crossbar_link
@@ -37,7 +38,7 @@ from archsim.functional.training.loop import run_training
 from archsim.functional.training.optim import Schedule
 from archsim.functional.training.software import HardwareAware, SoftwareSGD
 from archsim.functional.training.strategy import TrainSettings, count_correct
-from archsim.functional.weights_io import save_weights
+from archsim.functional.weights_io import load_weights, save_weights
 from archsim.io import checkpoint_dir, write_csv
 
 MODEL_IDS = {"fp32_direct": 0, "hwa": 1}
@@ -55,6 +56,20 @@ class InferenceSummary:
     hwa_fp32_test_acc: float | None = None
     training: pd.DataFrame = field(default_factory=pd.DataFrame)
     out_dir: Path | None = None
+    mean_conductance_us: dict[str, float] = field(default_factory=dict)  # per layer, programmed pairs at t0
+
+
+def _imported_weights(model, path: Path, workload_path: Path) -> None:
+    """inference.weights: trained weights instead of software training (no training history)."""
+    if not path.is_file():
+        raise ConfigError(workload_path, [Problem("inference.weights", f"file not found ({path})")])
+    try:
+        load_weights(model, path)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ConfigError(path, [Problem("inference.weights", f"not usable for this network: {exc}")]) from None
+    bad = [k for k, v in model.state().items() if not np.isfinite(v).all()]
+    if bad:
+        raise ConfigError(path, [Problem("inference.weights", f"non-finite values in {', '.join(bad)}")])
 
 
 def _device_model(cfg: InferenceStudyConfig, workload_path: Path) -> InferencePCM:
@@ -137,7 +152,10 @@ def summarise(per_repeat: pd.DataFrame) -> pd.DataFrame:
 
 
 def _programming_table(kind: str, programmed) -> pd.DataFrame:
-    return pd.DataFrame([{"model": kind, "layer": name, **p.stats().as_dict()} for name, p in programmed.items()])
+    """Per layer: programming counts, and the mean device conductance of its pairs at t0 (µS)."""
+    return pd.DataFrame([{"model": kind, "layer": name, **p.stats().as_dict(),
+                          "mean_g_us": float((p.g_prog_us.mean() + p.g_reset_us.mean()) / 2)}
+                         for name, p in programmed.items()])
 
 
 def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume: bool = False,
@@ -147,7 +165,7 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
     cfg = workload.inference
     if cfg is None:
         raise ConfigError(workload_path, [Problem("inference", "an inference study needs an `inference:` section")])
-    check_network(cfg.dataset, *KNOWN[cfg.dataset], workload.network, workload_path)
+    check_network(cfg.dataset, *expected(cfg.dataset), workload.network, workload_path)
     pcm = _device_model(cfg, workload_path)
     link = crossbar_link(workload, workload_path, cfg.design, designs, key="inference.design")
     io = read_io(cfg, link)
@@ -155,7 +173,7 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
     if data_dir is None and cfg.data_dir is not None:
         data_dir = resolve(workload_path, cfg.data_dir)
     data = load_run_data(cfg.dataset, data_dir, cfg.training.train_images, cfg.test_images, workload.network,
-                         workload_path, section="inference")
+                         workload_path, section="inference", progress=progress)
     ckpt = checkpoint_dir(out_dir)
     t, h = cfg.training, cfg.hwa
     base = {"network": workload.network.model_dump(mode="json"), "seed": cfg.seed,
@@ -163,11 +181,18 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
             "training": t.model_dump(mode="json"), "eval_batch_size": cfg.eval_batch_size}
 
     fp32 = FunctionalNetwork(workload.network, seed=cfg.seed)
-    trainer = SoftwareSGD(fp32, _settings(t, t.epochs, cfg.eval_batch_size, t.step_epochs, t.gamma), "fp32")
-    result = run_training(trainer, data.arrays(), seed=cfg.seed, epochs=t.epochs, resume=resume, progress=progress,
-                          checkpoint=Checkpoint(ckpt / "fp32_state.npz", {**base, "phase": "fp32"}))
-    save_weights(fp32, ckpt / "fp32_weights.npz")
-    models, histories = {"fp32_direct": fp32}, [_history(result, "fp32")]
+    if cfg.weights is not None:
+        weights = resolve(workload_path, cfg.weights)
+        _imported_weights(fp32, weights, workload_path)
+        base["weights"] = fp32.state()  # the imported arrays (hashed) determine everything downstream
+        histories = []
+    else:
+        trainer = SoftwareSGD(fp32, _settings(t, t.epochs, cfg.eval_batch_size, t.step_epochs, t.gamma), "fp32")
+        result = run_training(trainer, data.arrays(), seed=cfg.seed, epochs=t.epochs, resume=resume,
+                              progress=progress, checkpoint=Checkpoint(ckpt / "fp32_state.npz", {**base, "phase": "fp32"}))
+        save_weights(fp32, ckpt / "fp32_weights.npz")
+        histories = [_history(result, "fp32")]
+    models = {"fp32_direct": fp32}
     if "hwa" in cfg.models:
         hwa = FunctionalNetwork(workload.network, seed=cfg.seed)
         hwa.load_state(fp32.state())
@@ -178,11 +203,11 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
         save_weights(hwa, ckpt / "hwa_weights.npz")
         models["hwa"] = hwa
         histories.append(_history(result, "hwa"))
-    training = pd.concat(histories, ignore_index=True)
+    training = pd.concat(histories, ignore_index=True) if histories else pd.DataFrame(columns=TRAINING_COLUMNS)
     write_csv(training, out_dir / "training.csv")
 
     calib = data.x_train[np.random.default_rng([cfg.seed, 99]).permutation(len(data.x_train))[:cfg.calibration_images]]
-    per_repeat, prog_tables = [], []
+    per_repeat, prog_tables, conductance = [], [], {}
     for kind in cfg.models:
         fp = _study_fingerprint({**base, "hwa": h.model_dump(mode="json")}, cfg, kind, io, tiles, pcm)
         cache = Checkpoint(ckpt / f"study_{kind}.npz", fp)
@@ -194,6 +219,8 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
                                           progress)
             prog = _programming_table(kind, programmed)
             cache.save({}, {"accuracy": acc.to_dict("records"), "programming": prog.to_dict("records")})
+        if "mean_g_us" in prog.columns and kind == ("hwa" if "hwa" in cfg.models else cfg.models[0]):
+            conductance = dict(zip(prog["layer"], prog["mean_g_us"]))
         per_repeat.append(acc)
         prog_tables.append(prog)
     accuracy = summarise(pd.concat(per_repeat, ignore_index=True))
@@ -212,4 +239,4 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
     # global drift compensation reads every column of a layer once (one all-ones MVM over all its rows;
     # row tiles add their partial sums digitally, as in any MVM)
     columns = {s.name: s.cols for s in weighted_layers(workload.network)}
-    return InferenceSummary(accuracy, fp32_acc, stats, columns, hwa_acc, training, out_dir)
+    return InferenceSummary(accuracy, fp32_acc, stats, columns, hwa_acc, training, out_dir, conductance)

@@ -168,6 +168,10 @@ class CrossbarTrainer(Strategy):
             v[...] = arrays[f"velocity{k}"]
         self._changed()
 
+    def layer_facts(self) -> list[dict]:
+        """Mean conductance of the layer's devices (µS): what its crossbar reads draw current through."""
+        return [{"mean_g_us": float((gp.mean() + gm.mean()) / 2)} for gp, gm in zip(self.state_.gp, self.state_.gm)]
+
     def weights(self) -> list[np.ndarray]:
         """Noise-free weights β·(G⁺ − G⁻) per layer."""
         return [b * (p - m) for b, p, m in zip(self.betas, self.state_.gp, self.state_.gm)]
@@ -276,8 +280,10 @@ class CrossbarTrainer(Strategy):
         """Arguments of the fused kernel when it computes this training exactly, else None."""
         cb, s, net = self.cb, self.settings, self.network
         layers = net.layers
+        one_tile = all(layer.rows <= (cb.tile_rows or layer.rows) and layer.cols <= (cb.tile_cols or layer.cols)
+                       for layer in self.layers)
         if not (cb.fused and s.batch_size == 1 and not s.momentum and not s.weight_decay and net.dense_stack()
-                and net.softmax_in_loss and cb.tile_rows is None and cb.tile_cols is None):
+                and net.softmax_in_loss and one_tile):
             return None
         if len(set(self.eps)) > 1 or len(set(self.eps_neg)) > 1:
             return None

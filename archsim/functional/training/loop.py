@@ -54,10 +54,11 @@ def run_training(trainer: Strategy, data, *, seed: int, epochs: int, checkpoint:
         stats = trainer.stats
         result.epochs.append(epoch_row(trainer.algorithm, seed, epoch, correct, len(order), test_acc,
                                        stats.sum(axis=0), ips, trainer.settings.schedule.at(epoch), loss))
+        facts = trainer.layer_facts()
         for k, name in enumerate(names):
             result.layers.append({"algorithm": trainer.algorithm, "seed": seed, "epoch": epoch + 1, "layer": name,
                                   "images": len(order),
-                                  **{s: float(stats[k, j]) for j, s in enumerate(STAT_NAMES)}})
+                                  **{s: float(stats[k, j]) for j, s in enumerate(STAT_NAMES)}, **facts[k]})
         if checkpoint is not None:
             checkpoint.save(trainer.state(), {"epochs": result.epochs, "layers": result.layers})
     return result

@@ -99,6 +99,10 @@ class Strategy:
     def begin_test(self, seed: int, epoch: int, purpose: int = PURPOSE_TEST) -> None:
         """Seed the random draws of an evaluation pass."""
 
+    def layer_facts(self) -> list[dict]:
+        """Per weighted layer, state facts recorded after every epoch (e.g. mean device conductance)."""
+        return [{} for _ in self.layers]
+
     # --- shared
     def train_epoch(self, x, y, order, seed: int, epoch: int, progress: bool = True) -> tuple[int, float, float]:
         """One pass over `order` in mini-batches; returns (online-correct count, mean loss, images/s)."""

@@ -33,9 +33,13 @@ CNN = {"name": "cnn", "input_shape": [1, 28, 28], "layers": [
     {"type": "flatten"}, {"type": "dense", "name": "fc", "out": 10, "activation": "softmax"}]}
 
 
+ONE_ARRAY_PER_LAYER = [{"name": "mca", "base": "mca", "overrides": {"crossbar": {"rows": 1024, "cols": 256}}}]
+
+
 def workload(network=MLP, **functional) -> Workload:
     return Workload.model_validate({"kind": "workload", "version": 1, "name": "t", "network": network,
-                                    "mode": "train", "functional": {"learning_rate": 0.05, **functional}})
+                                    "mode": "train", "designs": ONE_ARRAY_PER_LAYER,
+                                    "functional": {"learning_rate": 0.05, **functional}})
 
 
 def trainer_for(wl: Workload, algorithm="mca", seed=0):
