@@ -23,7 +23,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from archsim.config.loader import load  # noqa: E402
-from archsim.config.shapes import infer_shapes, weighted_layers  # noqa: E402
+from archsim.config.shapes import infer_shapes  # noqa: E402
 from archsim.config.workload import Workload  # noqa: E402
 from archsim.functional.data import load_run_data  # noqa: E402
 from archsim.functional.devices import load_device  # noqa: E402
@@ -64,6 +64,8 @@ def torch_model(network, torch):
             mods.append((nn.MaxPool2d if t == "maxpool" else nn.AvgPool2d)(cfg.kernel, cfg.stride))
         elif t == "flatten":
             mods.append(nn.Flatten())
+        elif t == "dropout":
+            mods.append(nn.Dropout(cfg.rate))
         elif t == "activation":
             mods.append(acts[cfg.function]())
         else:
@@ -108,8 +110,7 @@ def main() -> None:
         cfg = cfg.model_copy(update={"batch_size": args.batch})
         wl = wl.model_copy(update={"functional": cfg})
     data = load_run_data(cfg.dataset, args.data_dir, None, 100, wl.network, args.workload)
-    n_layers = len(weighted_layers(wl.network))
-    cb = crossbar_settings(cfg, crossbar_link(wl, args.workload, cfg.design), n_layers, args.workload)
+    cb = crossbar_settings(cfg, crossbar_link(wl, args.workload, cfg.design), wl.network, args.workload)
     rows = []
     mca = make_trainer(wl, "mca", 0, cb, load_device(cfg.device, args.workload))
     rows.append(("MCA training (numba crossbars: read noise, DAC/ADC, chi, pulses)", *archsim_rates(mca, data, args.images)))

@@ -55,7 +55,7 @@ def main() -> None:
     cfg = wl.functional
     data = load_run_data(cfg.dataset, args.data_dir, None, 100, wl.network, args.workload)
     shapes = weighted_layers(wl.network)
-    cb = crossbar_settings(cfg, crossbar_link(wl, args.workload, cfg.design), len(shapes), args.workload)
+    cb = crossbar_settings(cfg, crossbar_link(wl, args.workload, cfg.design), wl.network, args.workload)
     mca = make_trainer(wl, "mca", 0, cb, load_device(cfg.device, args.workload))
     fp = make_trainer(wl, "fp32", 0, None, None)
     assert mca.fused is not None, "the workload does not take the fused dense path"

@@ -5,8 +5,9 @@
 Trains the workload's MCA network with ideal ADCs (everything else as configured) and, after 0, 1/4
 and all of `--images` training images, reads one batch forward and backward and prints, per layer
 and direction, the std, the 99.9 % quantile and the maximum of |x̂·(G⁺ − G⁻)| in µS × normalised
-input (noise-free): the quantity the ADC range (adc_range_forward_us / adc_range_backward_us) must
-cover. The workloads' ranges were set to about the largest of these.
+input (noise-free) over the tiles' partial sums (each tile has its own ADCs): the quantity the ADC
+range (adc_range_forward_us / adc_range_backward_us) must cover. The workloads' ranges were set to
+about the largest of these.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from archsim.config.loader import load
-from archsim.config.shapes import weighted_layers
 from archsim.config.workload import Workload
 from archsim.functional.activations import softmax_cross_entropy
 from archsim.functional.crossbar.analog import dac_rows
@@ -42,8 +42,7 @@ def main() -> None:
     cfg = wl.functional.model_copy(update={"adc_bits": 0})
     wl = wl.model_copy(update={"functional": cfg})
     data = load_run_data(cfg.dataset, None, None, None, wl.network, args.workload)
-    cb = crossbar_settings(cfg, crossbar_link(wl, args.workload, cfg.design), len(weighted_layers(wl.network)),
-                           args.workload)
+    cb = crossbar_settings(cfg, crossbar_link(wl, args.workload, cfg.design), wl.network, args.workload)
     trainer = make_trainer(wl, "mca", 0, cb, load_device(cfg.device, args.workload))
     trainer.init(0)
     probe = np.arange(len(data.x_train) - cfg.batch_size, len(data.x_train))
@@ -56,12 +55,14 @@ def main() -> None:
         trainer.network.backward(softmax_cross_entropy(logits, data.y_train[probe])[1])
         print(f"after {done} training images")
         for name, layer in trainer.network.weighted.items():
-            w = (layer.array.gp - layer.array.gm).astype(np.float32)
-            reads = [("forward", layer.x2d, w)]
+            a = layer.array
+            w = (a.gp - a.gm).astype(np.float32)
+            reads = [("forward", layer.x2d, w, a.row_slices)]
             if not layer.skip_input_grad:
-                reads.append(("backward", layer.g2d, w[: layer.fan_in].T))
-            for direction, x, matrix in reads:
-                y = np.abs(normalised(np.ascontiguousarray(x, dtype=np.float32)) @ matrix)
+                reads.append(("backward", layer.g2d, w[: layer.fan_in].T, a.col_slices))
+            for direction, x, matrix, tiles in reads:
+                xn = normalised(np.ascontiguousarray(x, dtype=np.float32))
+                y = np.abs(np.concatenate([(xn[:, t] @ matrix[t]).ravel() for t in tiles]))
                 print(f"  {name:8s} {direction:8s} std {y.std():7.2f}  p99.9 {np.quantile(y, 0.999):7.2f}  "
                       f"max {y.max():7.2f} µS")
 

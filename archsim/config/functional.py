@@ -50,6 +50,10 @@ class FunctionalConfig(Strict):
     epsilon: float | list[float] = Field(
         0.096, description="ε: weight change of one mean SET pulse (SPEC), one value or one per weighted layer")
     epsilon_g_us: float = Field(0.77, gt=0, description="mean ΔG of one SET pulse ↔ ε (SPEC); β = ε/this per layer")
+    epsilon_rule: Literal["fixed", "he"] = Field(
+        "fixed", description="fixed: `epsilon` as given; he: per layer, β such that the initial conductances "
+                             "(init_g_std_us per device) give weights of he_fraction × the He spread √(2/fan_in)")
+    he_fraction: float = Field(0.5, gt=0, description="epsilon_rule he: initial weight spread / He spread")
     epsilon_reset: float | list[float] | None = Field(
         None, description="one-device mode: depression threshold ε (default ε), one value or one per layer")
     reference_g_us: float = Field(6.0, ge=0, description="one-device mode: reference conductance")

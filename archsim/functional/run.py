@@ -72,6 +72,21 @@ def _per_layer(value, n: int, key: str, path: Path) -> list[float]:
     return [float(v) for v in vals]
 
 
+def fan_ins(network) -> list[int]:
+    """Fan-in (rows without the bias row) of every weighted layer."""
+    return [s.rows - int(getattr(c, "bias", False)) for s, c in zip(weighted_layers(network), _weighted_cfgs(network.layers))]
+
+
+def _weighted_cfgs(layers) -> list:
+    out = []
+    for layer in layers:
+        if layer.type in ("dense", "conv2d"):
+            out.append(layer)
+        elif layer.type == "residual":
+            out += _weighted_cfgs(layer.body) + _weighted_cfgs(layer.shortcut)
+    return out
+
+
 def _check_network(network, path: Path) -> None:
     last = weighted_layers(network)[-1]
     if last.activation not in ("softmax", "none"):
@@ -79,16 +94,31 @@ def _check_network(network, path: Path) -> None:
                                                            f"activation softmax or none, got '{last.activation}'")])
 
 
-def crossbar_settings(cfg, link, n_layers: int, path: Path) -> CrossbarSettings:
-    """Resolved crossbar settings: the functional keys, with converter bits and tiles from the design."""
+def layer_epsilons(cfg, fan_ins: list[int], path: Path) -> tuple[float, ...]:
+    """ε per weighted layer: as configured, or (epsilon_rule he) ε_l = β_l·ΔG with β_l chosen so that the
+    initial spread of a pair's difference, √2·init_g_std_us, maps to he_fraction·√(2/fan_in_l)."""
+    if cfg.epsilon_rule == "fixed":
+        return tuple(_per_layer(cfg.epsilon, len(fan_ins), "epsilon", path))
+    spread_us = np.sqrt(2.0) * cfg.init_g_std_us
+    if spread_us <= 0:
+        raise ConfigError(path, [Problem("functional.epsilon_rule", "he needs init_g_std_us > 0")])
+    return tuple(float(cfg.he_fraction * np.sqrt(2.0 / f) / spread_us * cfg.epsilon_g_us) for f in fan_ins)
+
+
+def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
+    """Resolved crossbar settings of `network`: the functional keys, with converter bits and tiles from the
+    design and ε per layer."""
+    fans = fan_ins(network)
+    n_layers = len(fans)
     dac = link.dac_bits if cfg.dac_bits is None else cfg.dac_bits
     adc = link.adc_bits if cfg.adc_bits is None else cfg.adc_bits
     fwd = _per_layer(cfg.adc_range_forward_us, n_layers, "adc_range_forward_us", path)
     bwd = _per_layer(cfg.adc_range_backward_us, n_layers, "adc_range_backward_us", path)
     eps_reset = None if cfg.epsilon_reset is None else tuple(
         _per_layer(cfg.epsilon_reset, n_layers, "epsilon_reset", path))
+    eps = layer_epsilons(cfg, fans, path)
     return CrossbarSettings(
-        epsilon=tuple(_per_layer(cfg.epsilon, n_layers, "epsilon", path)), epsilon_g_us=cfg.epsilon_g_us,
+        epsilon=eps, epsilon_g_us=cfg.epsilon_g_us,
         epsilon_reset=eps_reset,
         reference_g_us=cfg.reference_g_us, init_g_mean_us=cfg.init_g_mean_us, init_g_std_us=cfg.init_g_std_us,
         init_pulse_count=cfg.init_pulse_count, max_pulses_per_update=cfg.max_pulses_per_update,
@@ -188,10 +218,10 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool
         raise ConfigError(workload_path, "functional: section missing (needed for trace source 'functional')")
     _check_network(workload.network, workload_path)
     check_network(cfg.dataset, *expected(cfg.dataset), workload.network, workload_path)
-    n_layers = len(weighted_layers(workload.network))
+    shapes = weighted_layers(workload.network)
     link = crossbar_link(workload, workload_path, cfg.design, designs)
     crossbar = [a for a in cfg.algorithms if a in MODES]
-    cb = crossbar_settings(cfg, link, n_layers, workload_path) if crossbar else None
+    cb = crossbar_settings(cfg, link, workload.network, workload_path) if crossbar else None
     if data_dir is None and cfg.data_dir is not None:
         data_dir = resolve(workload_path, cfg.data_dir)
     data = load_run_data(cfg.dataset, data_dir, cfg.train_images, cfg.test_images, workload.network, workload_path,

@@ -165,3 +165,22 @@ def test_saved_weights_keep_the_c_kh_kw_row_order_and_round_trip():
     img = x.reshape(4, 2, 5, 5)
     y = conv.forward(model.to_layout(x), train=False).transpose(0, 3, 1, 2)
     np.testing.assert_allclose(y, conv2d_direct(img, conv.kernels(), conv.W[18], 1, 0), rtol=1e-10)
+
+
+def test_dropout_masks_and_scales_in_training_and_passes_through_in_inference():
+    from archsim.functional.layers.activations import Dropout
+
+    layer = Dropout("d", 0.25)
+    x = np.ones((400, 50), dtype=np.float32)
+    y = layer.forward(x, train=True)
+    kept = y != 0
+    assert abs(kept.mean() - 0.75) < 0.01 and np.allclose(y[kept], 1 / 0.75)
+    g = np.random.default_rng(0).standard_normal(x.shape).astype(np.float32)
+    np.testing.assert_array_equal(layer.backward(g), g * y)  # same mask, same scale
+    np.testing.assert_array_equal(layer.forward(x, train=False), x)
+    net = Network.model_validate({"name": "d", "input_shape": [8], "layers": [
+        {"type": "dropout", "rate": 0.5}, {"type": "dense", "out": 2, "activation": "softmax"}]})
+    a, b = FunctionalNetwork(net), FunctionalNetwork(net)
+    a.reseed(1, 2), b.reseed(1, 2)
+    xs = np.ones((20, 8))
+    np.testing.assert_array_equal(a.forward(xs, train=True), b.forward(xs, train=True))  # reproducible masks

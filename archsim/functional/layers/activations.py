@@ -56,6 +56,26 @@ class Flatten(Layer):
         return grad.reshape(self._shape)
 
 
+class Dropout(Layer):
+    """Inverted dropout in training (mask drawn from `rng`, which the trainer re-seeds every epoch);
+    identity in inference."""
+
+    def __init__(self, name: str, rate: float):
+        self.name, self.rate = name, rate
+        self.rng = np.random.default_rng(0)
+        self._mask = None
+
+    def forward(self, x, train):
+        if not train or self.rate == 0:
+            return x
+        keep = 1.0 - self.rate
+        self._mask = (self.rng.random(x.shape, dtype=np.float32) < keep).astype(x.dtype) / x.dtype.type(keep)
+        return x * self._mask
+
+    def backward(self, grad):
+        return grad * self._mask
+
+
 class GlobalAvgPool(Layer):
     """(N, H, W, C) → (N, C): mean over each feature map."""
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from archsim.config.network import Network
 from archsim.config.shapes import LayerShape, infer_shapes, weighted_layers
-from archsim.functional.layers.activations import Activation, Flatten, GlobalAvgPool
+from archsim.functional.layers.activations import Activation, Dropout, Flatten, GlobalAvgPool
 from archsim.functional.layers.base import Layer, Param
 from archsim.functional.layers.batchnorm import BatchNorm
 from archsim.functional.layers.conv import Conv2d
@@ -45,6 +45,8 @@ def _build(cfg_layers, shapes: list[LayerShape], rng, kw) -> list[Layer]:
                 built.append(Activation(s.name, cfg.function))
         elif t == "flatten":
             built.append(Flatten(s.name))
+        elif t == "dropout":
+            built.append(Dropout(s.name, cfg.rate))
         elif t == "global_avgpool":
             built.append(GlobalAvgPool(s.name))
         elif t == "residual":
@@ -88,6 +90,11 @@ class FunctionalNetwork(Sequential):
         while layer.children():
             layer = layer.children()[0]
         return layer
+
+    def reseed(self, *seed: int) -> None:
+        """Seed the random draws inside the network (dropout masks), e.g. per (seed, epoch)."""
+        for k, layer in enumerate(l for l in _walk(self) if isinstance(l, Dropout)):
+            layer.rng = np.random.default_rng([*seed, k])
 
     @property
     def batchnorms(self) -> list[BatchNorm]:

@@ -21,7 +21,7 @@ from archsim.functional.crossbar.update import N_STATS, S_D_NZ, S_NZ_UPDATES, S_
 from archsim.functional.training.optim import Schedule
 from archsim.functional.training.progress import chunked
 
-PURPOSE_INIT, PURPOSE_TRAIN, PURPOSE_TEST, PURPOSE_SHUFFLE, PURPOSE_DRIFT, PURPOSE_NOISE = 0, 1, 2, 3, 4, 5
+PURPOSE_INIT, PURPOSE_TRAIN, PURPOSE_TEST, PURPOSE_SHUFFLE, PURPOSE_DRIFT, PURPOSE_NOISE, PURPOSE_DROPOUT = range(7)
 
 
 def derived_seed(*parts: int) -> int:
@@ -108,6 +108,7 @@ class Strategy:
         """One pass over `order` in mini-batches; returns (online-correct count, mean loss, images/s)."""
         self.stats[:] = 0.0
         self.begin_epoch(seed, epoch)
+        self.network.reseed(seed, epoch, PURPOSE_DROPOUT)
         lr = self.settings.schedule.at(epoch)
         bs = self.settings.batch_size
         net = self.network

@@ -45,8 +45,7 @@ def workload(network=MLP, **functional) -> Workload:
 def trainer_for(wl: Workload, algorithm="mca", seed=0):
     cb = None
     if algorithm in ("mca", "direct", "mca_one_device"):
-        n_layers = sum(1 for layer in wl.network.layers if layer.type in ("dense", "conv2d"))
-        cb = crossbar_settings(wl.functional, crossbar_link(wl, Path("t.yaml"), None), n_layers, Path("t.yaml"))
+        cb = crossbar_settings(wl.functional, crossbar_link(wl, Path("t.yaml"), None), wl.network, Path("t.yaml"))
     return make_trainer(wl, algorithm, seed, cb, load_device(wl.functional.device) if cb else None)
 
 
@@ -202,3 +201,16 @@ def test_functional_config_errors_name_key_and_allowed_values():
     with pytest.raises(ConfigError, match="functional.design"):
         run_functional(wl.model_copy(update={"functional": wl.functional.model_copy(update={"design": "nope"})}),
                        QUICK, Path("/nonexistent"), progress=False)
+
+
+def test_he_epsilon_rule_maps_initial_conductances_to_a_fraction_of_the_he_spread():
+    from archsim.functional.run import layer_epsilons
+
+    cfg = FunctionalConfig(epsilon_rule="he", he_fraction=0.5)
+    eps = layer_epsilons(cfg, [25, 400], Path("t.yaml"))
+    assert eps == pytest.approx([0.0928, 0.0232], abs=1e-4)
+    t = trainer_for(workload(CNN, epsilon_rule="he", he_fraction=1.0, batch_size=8))
+    t.init(0)
+    for k, layer in enumerate(t.layers):
+        w = t.weights()[k][: layer.fan_in]
+        assert w.std() == pytest.approx(np.sqrt(2 / layer.fan_in), rel=0.1)  # He spread at fraction 1
