@@ -40,51 +40,55 @@ class ReadIO:
     bound_management: bool = False
 
 
+@njit(inline="always")
+def dac_row(xr, bits, factor, o, q, lanes):
+    """One row of dac_rows; returns its scale. q: the row of sq, or a 0-length dummy."""
+    n = xr.size
+    levels = 2.0 ** (bits - 1) - 1.0
+    wide = n // 16 * 16 if n >= 64 else 0
+    lanes[:] = 0.0
+    for i in range(0, wide, 16):
+        for k in range(16):
+            lanes[k] = max(lanes[k], abs(xr[i + k]))
+    m = np.float64(lanes.max())
+    for i in range(wide, n):
+        m = max(m, abs(xr[i]))
+    s = 1.0
+    if m == 0.0:
+        o[:] = 0.0
+    else:
+        s = m * factor
+        if xr.itemsize == 8:
+            for i in range(n):
+                v = xr[i] / s
+                o[i] = np.rint(v * levels) / levels if bits > 0 else v
+        elif bits > 0:
+            inv = np.float32(levels / s)
+            step = np.float32(1.0 / levels)
+            for i in range(n):
+                o[i] = np.rint(xr[i] * inv) * step
+        else:
+            inv = np.float32(1.0 / s)
+            for i in range(n):
+                o[i] = xr[i] * inv
+    if q.size == n:
+        for i in range(n):
+            q[i] = o[i] * o[i]
+    return s
+
+
 @njit(cache=True)
 def dac_rows(x, bits, factor, out, sq, scale):
     """Per row: scale = max|x|·factor (1 for a zero row), out = x/scale rounded to 2^(bits−1)−1 levels
     (bits > 0; factor ≥ 1 leaves part of the DAC range unused); sq = out² when it has rows. float64:
     the fused kernel's arithmetic (crossbar/quantize.dac_normalise); float32: multiplications by the
     reciprocal in float32."""
-    rows, n = x.shape
-    levels = 2.0 ** (bits - 1) - 1.0
+    rows = x.shape[0]
     want_sq = sq.shape[0] == rows
-    exact = x.itemsize == 8
     lanes = np.zeros(16, dtype=x.dtype)  # a max over 16 lanes vectorises; a scalar max reduction does not
-    wide = n // 16 * 16 if n >= 64 else 0
+    nothing = np.empty(0, dtype=x.dtype)
     for r in range(rows):
-        xr = x[r]
-        o = out[r]
-        lanes[:] = 0.0
-        for i in range(0, wide, 16):
-            for k in range(16):
-                lanes[k] = max(lanes[k], abs(xr[i + k]))
-        m = np.float64(lanes.max())
-        for i in range(wide, n):
-            m = max(m, abs(xr[i]))
-        if m == 0.0:
-            scale[r] = 1.0
-            o[:] = 0.0
-        else:
-            s = m * factor[r]
-            scale[r] = s
-            if exact:
-                for i in range(n):
-                    v = xr[i] / s
-                    o[i] = np.rint(v * levels) / levels if bits > 0 else v
-            elif bits > 0:
-                inv = np.float32(levels / s)
-                step = np.float32(1.0 / levels)
-                for i in range(n):
-                    o[i] = np.rint(xr[i] * inv) * step
-            else:
-                inv = np.float32(1.0 / s)
-                for i in range(n):
-                    o[i] = xr[i] * inv
-        if want_sq:
-            q = sq[r]
-            for i in range(n):
-                q[i] = o[i] * o[i]
+        scale[r] = dac_row(x[r], bits, factor[r], out[r], sq[r] if want_sq else nothing, lanes)
 
 
 @njit(cache=True)
@@ -157,9 +161,19 @@ class AnalogArray:
         """Noise-free weights β·(G⁺ − G⁻)."""
         return self.beta * (self.gp - self.gm)
 
-    def forward(self, x1: np.ndarray) -> np.ndarray:
-        """(batch, rows) inputs (bias column included) → (batch, cols) outputs."""
+    @property
+    def wants_squares(self) -> bool:
+        """Whether reads need x̂² (for the read-noise variance)."""
+        return self.read_noise
+
+    def forward(self, x1: np.ndarray, dac=None) -> np.ndarray:
+        """(batch, rows) inputs (bias column included) → (batch, cols) outputs. `dac` = (x̂, x̂², scale) when
+        the caller already normalised the rows (conv layers do it while unrolling; not with bound
+        management, which re-reads)."""
         w, s = self._matrices()
+        if dac is not None and not self.fwd.bound_management:
+            out, _ = self._read_once(x1, None, w, s, self.fwd, self.row_slices, dac)
+            return out
         return self._read(x1, w, s, self.fwd, self.row_slices)
 
     def backward(self, g: np.ndarray) -> np.ndarray:
@@ -183,12 +197,15 @@ class AnalogArray:
             out[rows], saturated = self._read_once(x[rows], factor[rows], w, s, io, slices)
         return out
 
-    def _read_once(self, x, factor, w, s, io: ReadIO, slices):
+    def _read_once(self, x, factor, w, s, io: ReadIO, slices, dac=None):
         n = x.shape[0]
-        xn = np.empty_like(x)
-        sq = np.empty_like(x) if s is not None else np.empty((0, 0), dtype=self.dtype)
-        scale = np.empty(n)
-        dac_rows(x, io.dac_bits, factor, xn, sq, scale)
+        if dac is None:
+            xn = np.empty_like(x)
+            sq = np.empty_like(x) if s is not None else np.empty((0, 0), dtype=self.dtype)
+            scale = np.empty(n)
+            dac_rows(x, io.dac_bits, factor, xn, sq, scale)
+        else:
+            xn, sq, scale = dac
         acc = np.empty((n, w.shape[1]), dtype=self.dtype)
         saturated = np.zeros(n, dtype=np.bool_)
         noise2 = self.dtype.type(io.out_noise_us ** 2)
