@@ -17,7 +17,7 @@ def _cmd_run(args) -> int:
     from archsim.runner import print_run, run_workload
 
     result = run_workload(args.workload, args.out, resume=args.resume, data_dir=args.data_dir,
-                          functional=not args.no_functional, progress=not args.quiet)
+                          functional=not args.no_functional, progress=not args.quiet, fresh=args.fresh)
     print_run(result)
     return 0
 
@@ -169,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None,
                    help="output folder (default: reports/<workload name>/ under the current folder)")
     r.add_argument("--resume", action="store_true",
-                   help="continue an interrupted functional run from its last checkpoint (bit-identical)")
+                   help="continue an interrupted functional run from its last checkpoint (bit-identical); "
+                        "refused, naming the changed keys, if the configuration changed since")
+    r.add_argument("--fresh", action="store_true",
+                   help="discard the output folder's checkpoints and start the functional parts over")
     r.add_argument("--data-dir", type=Path, default=None,
                    help="data folder: a data set's own folder or a root holding mnist/, fashion-mnist/, "
                         "cifar-10-batches-bin/ (default: $ARCHSIM_DATA, then the user cache)")

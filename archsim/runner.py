@@ -34,8 +34,11 @@ def default_out_dir(name: str) -> Path:
 
 def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume: bool = False,
                  data_dir: str | Path | None = None, functional: bool = True, progress: bool = True,
-                 echo=print) -> RunResult:
-    """Validate everything first (fail fast on bad YAML), then run the functional parts and the estimator."""
+                 fresh: bool = False, echo=print) -> RunResult:
+    """Validate everything first (fail fast on bad YAML), then run the functional parts and the estimator.
+
+    resume: continue the functional parts from their checkpoints (refused, naming the changed keys, when
+    the configuration changed since); fresh: delete the output folder's checkpoints first."""
     t0 = time.perf_counter()
     path = Path(path)
     workload = load_workload(path)
@@ -44,6 +47,14 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
     out = Path(out_dir) if out_dir is not None else default_out_dir(workload.name)
     data = Path(data_dir) if data_dir is not None else None
 
+    if resume and fresh:
+        raise ConfigError(path, [_problem("--resume/--fresh", "give one of them: --resume continues the "
+                                                              "checkpoints, --fresh discards them")])
+    if fresh and functional:
+        from archsim.functional.checkpoint import clear
+        from archsim.io import checkpoint_dir
+
+        clear(checkpoint_dir(out))
     update_stats = conductance = optimizer = None
     sections: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -60,7 +71,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             from archsim.functional.run import run_functional
 
             summary = run_functional(workload, path, rep.stage_dir, checkpoints=rep.checkpoints, resume=resume,
-                                     data_dir=data, progress=progress)
+                                     data_dir=data, progress=progress, designs=designs)
             extras["functional"] = summary
             if workload.trace.source == "functional":
                 update_stats = summary.update_stats
@@ -71,7 +82,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             from archsim.functional.inference.run import run_inference_study
 
             study = run_inference_study(workload, path, rep.stage_dir, checkpoints=rep.checkpoints, resume=resume,
-                                        data_dir=data, progress=progress)
+                                        data_dir=data, progress=progress, designs=designs)
             extras["inference"] = study
             conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
 
@@ -108,8 +119,13 @@ def _problem(key: str, msg: str):
 def _functional_section(summary) -> str:
     acc = getattr(summary, "final_test_acc", {}) or {}
     rows = "\n".join(f"| {alg} | {acc_:.4f} |" for alg, acc_ in acc.items())
-    return ("## Functional accuracy (final test accuracy, mean over seeds)\n\n| algorithm | test_acc |\n|---|---|\n"
+    text = ("## Functional accuracy (final test accuracy, mean over seeds)\n\n| algorithm | test_acc |\n|---|---|\n"
             + rows + "\n\nSee accuracy.csv, updates.csv and drift.csv.")
+    ratios = getattr(summary, "ratios", None)
+    if ratios is not None and not ratios.empty:
+        text += ("\n\n## Device updates vs FP weight writes (per epoch, per layer)\n\n"
+                 + ratios.to_markdown(index=False, floatfmt=".4g") + "\n\nupdates_ratio.csv, updates_per_epoch.png.")
+    return text
 
 
 def _inference_section(study) -> str:

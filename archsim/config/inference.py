@@ -9,7 +9,8 @@ from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from archsim.config.base import PathText, Strict, require
 
-Compensation = Literal["none", "global", "bn_reestimate"]
+from archsim.config.functional import Compensation, Dataset, Readout
+
 ModelKind = Literal["fp32_direct", "hwa"]
 
 
@@ -57,11 +58,27 @@ class ProgramVerifyConfig(Strict):
         return self
 
 
+class ForwardIO(Strict):
+    """Converters and output noise of every crossbar read, as aihwkit's forward IOParameters (weights
+    normalised to max|W| ↔ g_max, inputs to max|x| per vector as its abs-max noise management).
+    aihwkit's defaults: inp_res 1/(2^7−2) (7-bit DAC), out_res 1/(2^9−2) (9-bit ADC), out_bound 12,
+    out_noise 0.06, iterative bound management (aihwkit/simulator/parameters/io.py)."""
+
+    perfect: bool = Field(False, description="ideal reads: no DAC/ADC rounding, no clipping, no output noise "
+                                             "(aihwkit is_perfect)")
+    dac_bits: int | None = Field(None, ge=0, le=16, description="0 = ideal; default: the design's tile.dac_bits")
+    adc_bits: int | None = Field(None, ge=0, le=16, description="0 = ideal; default: the design's tile.adc_bits")
+    out_bound: float = Field(12.0, gt=0, le=1e6, description="ADC full scale, in units of g_max × full-scale input")
+    out_noise: float = Field(0.06, ge=0, le=1e3, description="std of output noise, in units of g_max × full-scale input")
+    bound_management: Literal["none", "iterative"] = Field(
+        "iterative", description="iterative: re-read saturated outputs with the input halved (aihwkit default)")
+
+
 class InferenceStudyConfig(Strict):
     """Programming onto PCM, drift and compensation study (accuracy vs time)."""
 
-    dataset: Literal["mnist"] = "mnist"
-    data_dir: PathText | None = Field(None, description="MNIST folder, relative to the workload; default: ARCHSIM_DATA / cache")
+    dataset: Dataset = "mnist"
+    data_dir: PathText | None = Field(None, description="dataset folder, relative to the workload; default: ARCHSIM_DATA / cache")
     training: TrainingConfig = TrainingConfig()
     hwa: HWAConfig = HWAConfig()
     device_model: PathText = Field("builtin",
@@ -72,9 +89,13 @@ class InferenceStudyConfig(Strict):
                                                   "no software training, these weights are programmed")
     g_max_us: float = Field(25.0, gt=0, le=1e4, description="conductance of the largest |W| of each layer")
     program_verify: ProgramVerifyConfig = ProgramVerifyConfig()
-    array_rows: PositiveInt = Field(
-        256, le=65536, description="crossbar rows per array: fan-ins above it are split over arrays whose partial sums "
-                         "are added digitally (column tiles produce disjoint outputs and change nothing)")
+    design: str | None = Field(None, description="workload design whose crossbar geometry and DAC/ADC bits the "
+                                                 "reads use (default: the first design of type mca)")
+    array_rows: PositiveInt | None = Field(
+        None, le=65536, description="crossbar rows per array (overrides the design): fan-ins above it are split over arrays "
+                          "whose ADC-converted partial sums are added digitally")
+    io: ForwardIO = ForwardIO()
+    gdc_readout: Readout = Field("all_ones", description="calibration read of global drift compensation")
     times_s: list[float] = Field(
         [25.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0],
         min_length=1, max_length=1000, description="inference times after programming (25 s … 1 year)")

@@ -76,6 +76,15 @@ class Flatten(Strict):
     name: str | None = None
 
 
+class Dropout(Strict):
+    """Inverted dropout (digital unit, training only): each element is zeroed with probability `rate` and
+    the rest scaled by 1/(1 − rate); inference passes values through."""
+
+    type: Literal["dropout"]
+    rate: float = Field(0.5, ge=0, lt=1)
+    name: str | None = None
+
+
 class GlobalAvgPool(Strict):
     """(C, H, W) → (C,) by averaging each channel (digital unit)."""
 
@@ -94,7 +103,7 @@ class Residual(Strict):
 
 
 Layer = Annotated[
-    Union[Dense, Conv2d, Pool, BatchNorm, Activation, Flatten, GlobalAvgPool, Residual],
+    Union[Dense, Conv2d, Pool, BatchNorm, Activation, Flatten, Dropout, GlobalAvgPool, Residual],
     Field(discriminator="type"),
 ]
 Residual.model_rebuild()

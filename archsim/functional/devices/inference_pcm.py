@@ -91,8 +91,13 @@ class InferencePCM:
 
     def __init__(self, params: PCMInferenceParams):
         self.p = params
+        self.name = params.name
         self.g_ref_us = _v(params.g_ref_us)
         self.t0_s = _v(params.t0_s)
+
+    def read_noise_std_us(self, g_us) -> np.ndarray:
+        """0: this model's 1/f read noise is drawn with the conductance at each time (conductance_at)."""
+        return np.zeros(np.shape(g_us))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "InferencePCM":

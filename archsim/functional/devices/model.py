@@ -119,6 +119,24 @@ class DeviceModel:
     def p(self, index: int) -> float:
         return float(self.params[index])
 
+    # --- the PCMDevice interface (devices/protocol.py)
+    @property
+    def t0_s(self) -> float:
+        return self.p(K.P_T0_S)
+
+    def read_noise_std_us(self, g_us):
+        """σ = slope·G + offset per read (drawn afresh at every MVM)."""
+        return self.p(K.P_NOISE_SLOPE) * np.asarray(g_us) + self.p(K.P_NOISE_OFFSET_US)
+
+    def drift_exponents(self, g_us, rng: np.random.Generator):
+        """ν ~ N(ν_mean, ν_std) per device, clipped at 0 (no conductance dependence in these models)."""
+        return np.maximum(rng.normal(self.p(K.P_NU_MEAN), self.p(K.P_NU_STD), np.shape(g_us)), 0.0)
+
+    def conductance_at(self, g_us, nu, t_s: float, rng: np.random.Generator):
+        """G·(t/t0)^−ν for t > t0 (read noise is added per MVM, not here)."""
+        g = np.asarray(g_us, dtype=np.float64)
+        return g * (t_s / self.t0_s) ** (-np.asarray(nu)) if t_s > self.t0_s else g.copy()
+
     @property
     def arrays(self) -> tuple:
         """Arguments passed to kernels, in order: kind, params, g_edges, dg_grid, set_cdf, reset_cdf."""

@@ -1,23 +1,25 @@
-"""numba per-image loop of crossbar training: noisy forward MVMs, backward MVMs, fused χ update, refresh.
+"""The engine's fast path for dense stacks at batch size 1: one numba loop per chunk of images doing
+noisy forward MVMs, backward MVMs, the fused χ update (crossbar.update.chi_update) and refresh.
 
-One call trains a chunk of images (so Python can update a progress bar between chunks). Random
-numbers come from numba's generator, seeded explicitly (seed_numba) by the caller.
+It computes what the generic layer-by-layer path computes for a network of dense layers trained
+image by image with plain SGD (tests/functional/test_engine.py checks that both give the same
+conductances with read noise off); the crossbar strategy picks it when it applies. One call trains
+a chunk of images (so Python can update a progress bar between chunks). Random numbers come from
+numba's generator, seeded explicitly (seed_numba) by the caller.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
+from archsim.functional.activations import activate as _activate
+from archsim.functional.activations import derivative_at as _grad
 from archsim.functional.crossbar.mvm import backward_mvm, forward_mvm
 from archsim.functional.crossbar.quantize import adc_quantise, dac_normalise
 from archsim.functional.crossbar.refresh import refresh_pairs
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE, chi_update
 from archsim.functional.devices.kernels import P_NOISE_OFFSET_US, P_NOISE_SLOPE
-
-ACT_CODES = {"none": 0, "sigmoid": 1, "relu": 2, "tanh": 3, "softmax": 4}
 
 # float hyper-parameters (hp) and integer settings (ip) index constants
 H_LR, H_BETA, H_EPS, H_EPS_NEG, H_REFRESH_THR_US, H_REFRESH_TOL_US = range(6)
@@ -29,41 +31,6 @@ H_LR, H_BETA, H_EPS, H_EPS_NEG, H_REFRESH_THR_US, H_REFRESH_TOL_US = range(6)
 def seed_numba(seed):
     """Seed numba's internal generator (separate from NumPy's) for reproducible kernels."""
     np.random.seed(seed)
-
-
-@njit(cache=True)
-def _activate(z, code, out):
-    if code == 1:
-        for j in range(z.size):
-            out[j] = 1.0 / (1.0 + math.exp(-z[j]))
-    elif code == 2:
-        for j in range(z.size):
-            out[j] = max(z[j], 0.0)
-    elif code == 3:
-        for j in range(z.size):
-            out[j] = math.tanh(z[j])
-    elif code == 4:
-        m = z.max()
-        tot = 0.0
-        for j in range(z.size):
-            out[j] = math.exp(z[j] - m)
-            tot += out[j]
-        for j in range(z.size):
-            out[j] /= tot
-    else:
-        out[: z.size] = z
-
-
-@njit(cache=True)
-def _grad(a, code):
-    """Derivative of the activation expressed through its output a."""
-    if code == 1:
-        return a * (1.0 - a)
-    if code == 2:
-        return 1.0 if a > 0.0 else 0.0
-    if code == 3:
-        return 1.0 - a * a
-    return 1.0
 
 
 @njit(cache=True)
@@ -110,8 +77,9 @@ def forward(x, gps, gms, acts, has_bias, P, hp, ip, adc_fwd, out_scale, ins, xns
 @njit(cache=True)
 def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bias,
                 kind, P, g_edges, dg_grid, set_cdf, reset_cdf, hp, ip, adc_fwd, adc_bwd, counter, stats):
-    """Train on images order[start:stop]; returns online-correct count. counter[0] = images seen
-    (drives refresh timing); stats (L, N_STATS) accumulates per-layer update statistics."""
+    """Train on images order[start:stop]; returns (online-correct count, summed cross-entropy loss).
+    counter[0] = images seen (drives refresh timing); stats (L, N_STATS) accumulates per-layer update
+    statistics."""
     L = len(gps)
     ins, xns, zs, vs, ds, dns, es, nzx, nzd = make_buffers(gps)
     ones = np.ones(L)
@@ -119,6 +87,7 @@ def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bi
     slope, off = P[P_NOISE_SLOPE], P[P_NOISE_OFFSET_US]
     noisy = ip[I_NOISY] != 0
     correct = 0
+    loss = 0.0
     for k in range(start, stop):
         n = order[k]
         forward(X[n].astype(np.float64), gps, gms, acts, has_bias, P, hp, ip, adc_fwd, ones, ins, xns, zs, vs,
@@ -126,6 +95,7 @@ def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bi
         label = Y[n]
         if np.argmax(zs[L - 1]) == label:
             correct += 1
+        loss -= np.log(max(probs[label], 1e-12))
         # output error of softmax + cross-entropy
         for j in range(probs.size):
             ds[L - 1][j] = probs[j] - (1.0 if j == label else 0.0)
@@ -147,7 +117,7 @@ def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bi
             for l in range(L):
                 refresh_pairs(gps[l], gms[l], nps[l], nms[l], hp[H_REFRESH_THR_US], hp[H_REFRESH_TOL_US],
                               ip[I_REFRESH_MAX], kind, P, g_edges, dg_grid, set_cdf, reset_cdf, stats[l])
-    return correct
+    return correct, loss
 
 
 @njit(cache=True)
