@@ -222,7 +222,7 @@ def test_checkpoints_survive_a_failed_run_and_the_report_appears_once_whole(tmp_
     import yaml
 
     from archsim import runner
-    from archsim.functional.training import runner as training
+    from archsim.functional.training import crossbar as training
 
     data = yaml.safe_load((ROOT / "workloads" / "mlp_mnist_mca_quick.yaml").read_text())
     data["tech"] = str(ROOT / "tech" / "14lpp.yaml")
