@@ -46,6 +46,14 @@ class FunctionalConfig(Strict):
     fused: bool = Field(True, description="use the fused numba loop for dense networks at batch size 1 "
                                           "(same results as the layer-by-layer path, faster)")
 
+    # the designs' own functional models (functional/design_models.py)
+    design_models: bool = Field(
+        True, description="also train every workload design with the functional model its type selects (mca: "
+                          "crossbars with its DAC/ADC bits; digital dense_sgd: fixed point; digital chi_threshold: "
+                          "few-bit weights with the χ update), for the results table's per-design accuracy")
+    fixed_int_bits: int = Field(7, ge=0, le=62, description="fixed-point designs: integer bits I of the format "
+                                                            "Q(I).(bits-1-I) of weights, activations and sums")
+
     # PCM programming
     epsilon: float | list[float] = Field(
         0.096, description="ε: weight change of one mean SET pulse (SPEC), one value or one per weighted layer")
