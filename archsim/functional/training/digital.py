@@ -222,12 +222,21 @@ def train_chunk(X, Y, order, start, stop, ws, refs, nps, nms, chis, gains, acts,
             quantise_vec(prev, model, ip[I_A_BITS], ip[I_A_FRAC], tmp)
         for l in range(L):
             if model == MODEL_CHI:
-                chi_update(ins[l], ds[l], -lr, ip[I_UPDATE_BITS], ip[I_STOCHASTIC] != 0, gains[l], gains[l],
-                           MODE_ONE_DEVICE, ip[I_MAX_PULSES], ws[l], refs[l], nps[l], nms[l], chis[l], kind, P,
-                           g_edges, dg_grid, set_cdf, reset_cdf, xq[l], dq[l], nzx[l], nzd[l], stats[l])
+                chi_step(ins[l], ds[l], lr, ip, gains[l], ws[l], refs[l], nps[l], nms[l], chis[l], kind, P, g_edges,
+                         dg_grid, set_cdf, reset_cdf, xq[l], dq[l], nzx[l], nzd[l], stats[l])
             else:
                 fixed_sgd(ins[l], ds[l], lr, ws[l], ip[I_W_BITS], ip[I_W_FRAC], stats[l])
     return correct, loss
+
+
+@njit(cache=True)
+def chi_step(x, d, lr, ip, eps, w, ref, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx,
+             nzd, stats):
+    """The χ-digital update of one layer for one image: MCA's chi_update (χ += −η·x·δᵀ with x, δ in
+    ip[I_UPDATE_BITS] bits; p = trunc(χ/ε) pulses) in one-device mode on the integer codes `w` (the
+    code_device pack: one pulse = ±1 code, saturating at ±qmax; `ref` = 0)."""
+    chi_update(x, d, -lr, ip[I_UPDATE_BITS], ip[I_STOCHASTIC] != 0, eps, eps, MODE_ONE_DEVICE, ip[I_MAX_PULSES], w,
+               ref, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx, nzd, stats)
 
 
 @njit(cache=True)
