@@ -288,6 +288,10 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints:
     last = accuracy[accuracy["epoch"] == cfg.epochs]
     final = {a: float(g["test_acc"].mean()) for a, g in last.groupby("algorithm", sort=False)}
     per_design = design_results(models, last, updates, positions, notes, cfg.seeds)
+    if stats_alg is None:   # no crossbar algorithm: the trace follows the first design run (MCA first)
+        first = sorted((r for r in per_design.values() if r["update_stats"]), key=lambda r: r["kind"] != "mca")
+        if first:
+            update_stats, conductance = first[0]["update_stats"], first[0]["mean_conductance_us"]
     if per_design:
         write_csv(design_table(per_design), out_dir / "design_accuracy.csv")
     return FunctionalSummary(accuracy, updates, drift_df, update_stats, final, out_dir, ratios, conductance,
