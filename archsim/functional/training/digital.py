@@ -40,7 +40,7 @@ from archsim.functional.devices import kernels as K
 from archsim.functional.devices.model import DeviceModel
 from archsim.functional.layers.activations import Activation, Flatten
 from archsim.functional.layers.weighted import Dense
-from archsim.functional.training.fused_dense import seed_numba
+from archsim.functional.training.fused_dense import make_buffers, seed_numba
 from archsim.functional.training.progress import chunked
 from archsim.functional.training.strategy import (PURPOSE_INIT, PURPOSE_TEST, PURPOSE_TRAIN, Strategy, TrainSettings,
                                                   derived_seed)
@@ -139,17 +139,10 @@ def code_device(ideal: DeviceModel, bits: int) -> DeviceModel:
 # ---------------------------------------------------------------- the fused loop (numba)
 @njit(cache=True)
 def _buffers(ws):
-    L = len(ws)
-    ins = [np.zeros(ws[l].shape[0]) for l in range(L)]
-    es = [np.zeros(ws[l].shape[0]) for l in range(L)]
-    zs = [np.zeros(ws[l].shape[1]) for l in range(L)]
-    ds = [np.zeros(ws[l].shape[1]) for l in range(L)]
-    xq = [np.zeros(ws[l].shape[0]) for l in range(L)]
-    dq = [np.zeros(ws[l].shape[1]) for l in range(L)]
-    nzx = [np.zeros(ws[l].shape[0], np.int64) for l in range(L)]
-    nzd = [np.zeros(ws[l].shape[1], np.int64) for l in range(L)]
+    """The fused MCA loop's per-layer scratch vectors (make_buffers) and one vector of the widest layer."""
+    ins, xq, zs, _, ds, dq, es, nzx, nzd = make_buffers(ws)
     n = 1
-    for l in range(L):
+    for l in range(len(ws)):
         n = max(n, ws[l].shape[0], ws[l].shape[1])
     return ins, es, zs, ds, xq, dq, nzx, nzd, np.zeros(n)
 
