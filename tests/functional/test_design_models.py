@@ -135,7 +135,8 @@ def test_user_design_point_inherits_base_model_and_precision_flows(mnist_dir, tm
                "digital32",
                {"name": "d32_q16", "base": "digital32", "overrides": {"act_bits": 16}},
                "digital_mp",
-               {"name": "mp_w3", "base": "digital_mp", "overrides": {"weight_bits": 3}}]
+               {"name": "mp_w3", "base": "digital_mp", "overrides": {"weight_bits": 3}},
+               {"name": "d32_a4", "base": "digital32", "overrides": {"act_bits": 4}}]   # Q7.x cannot fit
     wl = _workload(designs)
     s = run_functional(wl, Path("t.yaml"), tmp_path, data_dir=mnist_dir, progress=False)
     d = s.designs
@@ -151,6 +152,8 @@ def test_user_design_point_inherits_base_model_and_precision_flows(mnist_dir, tm
     # the χ-digital weights stay on their grid: pulses are counted, χ reads happen per non-zero product
     mp = d["digital_mp"]["update_stats"]["dense1"]
     assert mp.set_pulses + mp.reset_pulses > 0 and mp.nonzero_updates > 0
+    assert "do not fit in 4-bit words" in d["d32_a4"]["note"] and np.isnan(d["d32_a4"]["test_acc_mean"])
+    assert d["d32_a4"]["update_stats"] is None and "d32_a4" not in set(acc.index)
     table = pd.read_csv(tmp_path / "design_accuracy.csv")
     assert list(table.design) == [x if isinstance(x, str) else x["name"] for x in designs]
 

@@ -52,7 +52,8 @@ MODEL_NAMES = {"fixed_point": MODEL_FIXED, "chi_digital": MODEL_CHI}
 
 
 class UnsupportedNetwork(ValueError):
-    """The digital functional models cover dense stacks trained at batch size 1 with plain SGD."""
+    """The digital functional models cover dense stacks trained at batch size 1 with plain SGD, and
+    fixed-point words that hold the sign and the integer bits; run.py reports other cases per design."""
 
 
 @dataclass(frozen=True)
@@ -314,8 +315,8 @@ class DigitalTrainer(Strategy):
         self.ip[:] = (self.model, d.weight_bits, d.frac(d.weight_bits), d.act_bits, d.frac(d.act_bits), d.acc_bits,
                       d.frac(d.acc_bits), d.update_bits, int(d.stochastic), 2 * d.qmax)
         if self.model == MODEL_FIXED and min(d.frac(b) for b in (d.weight_bits, d.act_bits, d.acc_bits)) < 0:
-            raise ValueError(f"fixed point: {d.int_bits} integer bits do not fit in {min(d.weight_bits, d.act_bits)} "
-                             "bits (sign + integer bits > word)")
+            raise UnsupportedNetwork(f"fixed point: sign + {d.int_bits} integer bits (functional.fixed_int_bits) do "
+                                     f"not fit in {min(d.weight_bits, d.act_bits, d.acc_bits)}-bit words")
         self.ws: list[np.ndarray] = []
 
     def init(self, seed: int) -> None:
