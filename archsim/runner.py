@@ -64,6 +64,10 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             raise ConfigError(path, [_problem("trace.source", "'functional' needs a functional: section "
                                                               "(or set trace.source: analytical)")])
         echo("note: --no-functional given; using the analytical update statistics instead", file=sys.stderr)
+    if functional and (workload.functional is not None or workload.inference is not None):
+        # fail fast: a design that cannot hold the workload (capacity, DRAM) is an error before hours of
+        # training, not after (the analytical statistics stand in for the measured ones here)
+        estimate(workload, path, tech=tech, designs=designs)
     # every output of the run (functional, inference, estimator) is staged and appears in one commit;
     # checkpoints live outside the staging folder, so a failed or killed run can be resumed
     with StagedReport(out, "archsim run") as rep:

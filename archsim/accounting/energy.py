@@ -8,6 +8,8 @@ All energies are per image (a batch's counts divided by its images).
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pandas as pd
 
 from archsim.accounting.latency import stage_latency
@@ -24,7 +26,8 @@ def action_table(sim: Simulation, catalog: dict[str, Component] | None = None,
     """Every action of the first batch per image: stage, layer, component, unit, action, count,
     energy_pj_each, energy_pj, bits_moved (memories, bus); plus one leakage row per stage: static power × the stage's share of
     `time_per_image_ns` (default: the first image's latency; a pipelined stream passes its
-    steady-state interval)."""
+    steady-state interval), and per stage and power-gated unit its static power × its busy time (booked to
+    the unit's own category, e.g. ADC)."""
     catalog = catalog if catalog is not None else sim.catalog
     images = sim.trace.batch_size
     rows = []
@@ -38,12 +41,20 @@ def action_table(sim: Simulation, catalog: dict[str, Component] | None = None,
     lat = stage_latency(sim).set_index("stage").latency_ns
     total = float(lat.get("total", 0.0))
     per_image = total if time_per_image_ns is None else time_per_image_ns
-    leak_mw = sum(c.leakage_mw for c in catalog.values())
+    leak_mw = sum(c.leakage_mw for c in catalog.values() if not c.gated)
     for stage, ns in lat.items():
         if stage == "total" or total <= 0:
             continue
         t = per_image * ns / total
         rows.append((stage, NO_LAYER, "leakage", "all", "static_power_ns", t, leak_mw, leak_mw * t, 0.0))  # mW·ns = pJ
+    gated = {name: c for name, c in catalog.items() if c.gated and c.leakage_mw > 0}
+    busy: dict[tuple[str, str], float] = defaultdict(float)
+    for b in sim.ledger.busy:
+        if b.ctx.batch == 0 and b.unit in gated:
+            busy[(b.ctx.stage, b.unit)] += (b.end_ns - b.start_ns) / images
+    for (stage, unit), t in busy.items():
+        mw = gated[unit].leakage_mw
+        rows.append((stage, NO_LAYER, gated[unit].category, unit, "gated_static_power_ns", t, mw, mw * t, 0.0))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

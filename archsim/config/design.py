@@ -161,6 +161,9 @@ class Tile(Strict):
     adcs_per_array: PositiveInt = Field(256, le=MAX_UNITS, description="ADCs per array, ≤ crossbar.cols; fewer ADCs than "
                                                          "output lines multiplex them (time, leakage, area)")
     adc_conversion_ns: PositiveFloat = Field(5.0, le=MAX_NS, description="time per conversion at 8 bits (SAR: ∝ adc_bits)")
+    adc_power_gating: bool = Field(True, description="ADCs leak only while converting (power-gated between "
+                                                     "conversions, as SAR ADCs in measured CIM tiles); false: "
+                                                     "the survey model's static power all the time")
 
     @property
     def read_window_ns(self) -> float:

@@ -100,7 +100,8 @@ def summary_md(est: "Estimate", tech: Tech, extra_sections: list[str] | None = N
         "`latency_us`: one image from start to end of its stages on an idle machine; `images_per_s`: the steady "
         "state of the simulated stream (pipelining across images where units allow), not 1/latency: the "
         "completions of its second half, bounded by the busiest unit's time per image (`bottleneck`); "
-        "`power_mW` = energy per image × images/s. Leakage per image is static power × the stream's time per image.",
+        "`power_mW` = energy per image × images/s. Leakage per image is static power × the stream's time per image; power-gated units "
+        "(ADCs with `tile.adc_power_gating`) leak only while busy.",
         "",
         _md(tot.merge(tables.batch_table(est), on="design")),
         "",

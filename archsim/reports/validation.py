@@ -261,10 +261,12 @@ def validate_workload(path: str | Path) -> tuple[pd.DataFrame, "Estimate", Tech]
 
 # -- components: every primitive against the price the estimator uses at its parameters --------------------
 def components_table(tech: Tech) -> pd.DataFrame:
-    """Case `components`: each primitive's model value (reference: the model evaluated at exactly its
-    parameters) against the model value the estimator reads off the grids there (`model`: interpolated
-    between grid points, before calibration factors; the `factors` column names the factors the estimator
-    then multiplies it by). Primitives no estimator action uses are skipped."""
+    """Case `components`: each primitive's hwcomponents model value (reference: the model evaluated at
+    exactly its parameters by `archsim tech build`) against the price the estimator charges for that action
+    there (`model`: read off the model's grid, interpolated between grid points, times any calibration
+    factors, which the `factors` column names). A primitive priced with a factor is labelled `calibrated`
+    and its error is the factor; the rest are `predicted` and their error is the interpolation's.
+    Primitives no estimator action uses are skipped."""
     from archsim.hardware.components.crossbar import device_power, line_drive
     from archsim.hardware.components.pricing import Price, Pricer
 
@@ -293,8 +295,10 @@ def components_table(tech: Tech) -> pd.DataFrame:
                 continue
             factors = "; ".join(f"then x {n} {tech.calibration[n].value:.4g}" for n in price.factors)
             ref = values.energy_pj
-            rows.append(("components", name, action, "energy_pj", ref, price.model,
-                         price.model / ref - 1.0 if ref > 0 else 0.0, "predicted", 0.0, factors))
+            share = 1.0 if price.factors else 0.0   # d ln(price) / d ln(factor): a factor scales its price
+            rows.append(("components", name, action, "energy_pj", ref, price.value,
+                         price.value / ref - 1.0 if ref > 0 else 0.0,
+                         "calibrated" if price.factors else "predicted", share, factors))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

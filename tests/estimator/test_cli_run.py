@@ -65,3 +65,22 @@ def test_every_option_has_help():
         for action in p._actions:
             if action.dest != "help":
                 assert action.help, f"{name} {action.dest}"
+
+
+def test_a_design_that_cannot_hold_a_functional_workload_fails_before_training(tmp_path, monkeypatch, capsys):
+    """Capacity is checked before the functional run starts: exit 2 naming the key, nothing trained."""
+    import yaml
+
+    import archsim.functional.run as functional_run
+
+    data = yaml.safe_load((ROOT / "workloads" / "mlp_mnist_mca_quick.yaml").read_text())
+    data["tech"] = str(ROOT / "tech" / "14lpp.yaml")
+    data["functional"]["device"] = "gradual_set"
+    data["designs"] = [{"name": "small", "base": "mca", "overrides": {"activation_sram.capacity_kb": 0.01,
+                                                                        "dram.enabled": False}}]
+    wl = tmp_path / "w.yaml"
+    wl.write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(functional_run, "run_functional", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    assert main(["run", str(wl), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "activation_sram.capacity_kb" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -35,7 +35,7 @@ def test_adc_energy_is_conversions_times_the_model_times_its_factor(est):
     """One dedicated array per layer: 250 hidden + 10 output columns, each digitised once, at the survey
     model's 8-bit / 0.2 GS/s energy (the tech file's exact primitive) × the column-readout factor."""
     tech = load_tech(est.workload, REF)
-    adc = est.energy.query("design == 'mca' and stage == 'forward' and component == 'ADC'").energy_pj.sum()
+    adc = est.actions["mca"].query("stage == 'forward' and action == 'convert'").energy_pj.sum()
     model = tech["adc_conversion"].energy_pj("convert")          # hwcomponents-adc at 8 bits, 0.2 GS/s
     factor, names = tech.factor("adc_survey", "energy", "convert")
     assert names == ["column_readout"]
@@ -63,11 +63,46 @@ def test_crossbar_read_energy_is_v2_g_t(est):
 
 def test_leakage_is_static_power_times_stage_time(est):
     sim = est.sims["digital32"]
+    assert not any(c.gated for c in sim.catalog.values())
     leak_mw = sum(c.leakage_mw for c in sim.catalog.values())
     for stage in ("forward", "update"):
         leak = est.energy.query("design == 'digital32' and stage == @stage and component == 'leakage'").energy_pj
         t = est.latency.query("design == 'digital32' and stage == @stage").latency_ns.iloc[0]
         assert leak.iloc[0] == pytest.approx(leak_mw * t)  # batch 1, no overlap: time per image = latency
+
+
+def test_power_gated_adcs_leak_only_while_converting(est, tmp_path):
+    """tile.adc_power_gating (default on): each ADC bank's survey-model static power × the time its unit
+    is busy, booked to the ADC; off: the same power for the whole stage time, like every other unit."""
+    sim = est.sims["mca"]
+    banks = {n: c for n, c in sim.catalog.items() if n.startswith("adc[")}
+    assert banks and all(c.gated and c.leakage_mw > 0 for c in banks.values())
+    acts = est.actions["mca"]
+    for stage in ("forward", "backward"):
+        busy = {n: sum(b.end_ns - b.start_ns for b in sim.ledger.busy
+                       if b.unit == n and b.ctx.stage == stage and b.ctx.batch == 0) for n in banks}
+        gated = acts.query("stage == @stage and action == 'gated_static_power_ns'").set_index("unit")
+        assert set(gated.index) == {n for n, t in busy.items() if t > 0}
+        for n in gated.index:
+            assert gated.loc[n, "component"] == "ADC"
+            assert gated.loc[n, "energy_pj"] == pytest.approx(banks[n].leakage_mw * busy[n])
+        t = est.latency.query("design == 'mca' and stage == @stage").latency_ns.iloc[0]
+        assert sum(busy.values()) < t * len(banks)  # idle part of the stage: no ADC leakage
+
+    data = yaml.safe_load(REF.read_text())
+    data["tech"] = str(TECH)
+    mca = next(d for d in data["designs"] if d["name"] == "mca")
+    data["designs"] = [{**mca, "name": "ungated", "overrides": {**mca["overrides"], "tile.adc_power_gating": False}}]
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(data))
+    off = estimate(load_workload(path), path)
+    leak_off = off.actions["ungated"].query("action == 'static_power_ns'").energy_pj.sum()
+    leak_on = acts.query("action == 'static_power_ns' or action == 'gated_static_power_ns'").energy_pj.sum()
+    adc_leak_all_time = sum(c.leakage_mw for c in banks.values()) * off.latency.query(
+        "design == 'ungated' and stage == 'total'").latency_ns.iloc[0]
+    assert leak_off == pytest.approx(leak_on - acts.query("action == 'gated_static_power_ns'").energy_pj.sum()
+                                     + adc_leak_all_time, rel=1e-6)
+    assert leak_off > leak_on
 
 
 def test_mca_update_touches_chi_only_for_nonzero_entries(est):

@@ -35,11 +35,13 @@ class Component:
     An action is an @action method, or for actions of fixed energy an entry of `prices` (action →
     energy in pJ). `category` is the energy-breakdown group of the component's actions (one may
     override it per action in `categories`); `leakage_mw` and `area_um2` are totals over its
-    instances; `bits` says how many bits one access moves (for the bytes-per-level tables).
+    instances (a `gated` component leaks only while busy); `bits` says how many bits one access moves (for the bytes-per-level tables).
     """
 
     category = "unit"
     categories: dict[str, str] = {}
+    #: power-gated: leaks only while its unit is busy (accounting/energy.py), else all the time
+    gated = False
     bits: dict[str, float] = {}
 
     def __init__(self, leakage_mw: "float | Price" = 0.0, area_um2: float = 0.0,

@@ -71,7 +71,8 @@ class AdcBank(Component):
     `convert`: the ADC survey model (hwcomponents-adc, fitted to the Murmann ADC survey; grid
     `adc_survey`) at these bits and this conversion rate (1 / conversion time), times the calibration
     factors on `adc_survey.energy` (the column readout the converter model leaves out: the integrator and
-    current-to-time stage, see the tech file). Leakage and area: the same model per converter × `adcs`.
+    current-to-time stage, see the tech file). Leakage and area: the same model per converter × `adcs`;
+    `gated` (tile.adc_power_gating): the bank leaks only while it converts.
     `shift_add` (bit-serial inputs): one (adc_bits + dac_bits)-bit shift and add per conversion in the
     readout (library adder for both; Shafiee et al., ISCA 2016).
     """
@@ -79,9 +80,10 @@ class AdcBank(Component):
     category = "ADC"
     categories = {"shift_add": "shift-add"}
 
-    def __init__(self, tech: Tech, bits: int, adcs: int, conversion_ns_8b: float, acc_bits: int):
+    def __init__(self, tech: Tech, bits: int, adcs: int, conversion_ns_8b: float, acc_bits: int,
+                 gated: bool = False):
         p = Pricer(tech)
-        self.adcs = adcs
+        self.adcs, self.gated = adcs, gated
         self.conversion_ns = conversion_ns_8b * bits / 8
         point = {"bits": bits, "rate_gsps": 1.0 / self.conversion_ns}
         what = f"a {bits}-bit column ADC at {point['rate_gsps']:.3g} GS/s"

@@ -310,6 +310,7 @@ class Machine:
             out[f"{name}_kb"] = b.capacity_kb
             out[f"{name}_need_kb"] = b.need_kb
             out[f"{name}_dram_layers"] = sorted(b.in_dram)
-        out["leakage_mw"] = sum(c.leakage_mw for c in self.catalog.values())
+        out["leakage_mw"] = sum(c.leakage_mw for c in self.catalog.values() if not c.gated)
+        out["gated_leakage_mw"] = sum(c.leakage_mw for c in self.catalog.values() if c.gated)  # while busy only
         return out
 

@@ -91,10 +91,10 @@ class McaMachine(Machine):
         if x.dedicated:
             for layer, mp in maps.items():
                 out[f"adc[{layer}]"] = AdcBank(tech, t.adc_bits, t.adcs_per_array * mp.arrays, t.adc_conversion_ns,
-                                               acc_bits)
+                                               acc_bits, t.adc_power_gating)
         else:
             out["adc[pool]"] = AdcBank(tech, t.adc_bits, t.adcs_per_array * x.shared_arrays, t.adc_conversion_ns,
-                                       acc_bits)
+                                       acc_bits, t.adc_power_gating)
         adc = next(c for n, c in out.items() if n.startswith("adc["))
         out["write_heads"] = WriteHeads(tech, _verify_read(tech, design, trace, maps, adc))
         if trace.mode == "train":
