@@ -89,19 +89,26 @@ def _simulate(trace: Trace, design, tech: Tech, batches: int, where: str, worklo
 
 def estimate(workload: Workload, workload_path: str | Path, *, tech: Tech | None = None,
              designs: list[Design] | None = None, update_stats: dict[str, LayerUpdateStats] | None = None,
-             conductance_us: dict[str, float] | None = None, optimizer: str | None = None) -> Estimate:
+             conductance_us: dict[str, float] | None = None, optimizer: str | None = None,
+             design_stats: dict[str, tuple[dict[str, LayerUpdateStats], dict[str, float] | None]] | None = None
+             ) -> Estimate:
     """Simulate the workload on each design; `update_stats` (per layer, per image), `conductance_us`
     (per layer) and `optimizer` ('sgd' | 'momentum') replace the stated ones where a functional run
-    measured or used them."""
+    measured or used them. `design_stats` (design name → (update_stats, conductance_us)): a design's own
+    functional run's statistics, which then drive that design's trace (extras['traces'])."""
     tech = tech or load_tech(workload, workload_path)
     designs = designs or load_designs(workload, workload_path)
     trace = workload_trace(workload, update_stats, conductance_us, optimizer)
+    traces = {}
     sims, streams, actions, energy, latency, stream = {}, {}, {}, [], [], []
     for i, d in enumerate(designs):
         where = f"designs.{i}"
         batches = workload.batches_to_simulate
-        run = _simulate(trace, d, tech, batches, where, workload_path)
-        alone = run if (trace.mode == "train" or batches == 1) else _simulate(trace, d, tech, 1, where, workload_path)
+        own = (design_stats or {}).get(d.name)
+        traces[d.name] = workload_trace(workload, own[0], own[1] or conductance_us, optimizer) if own else trace
+        run = _simulate(traces[d.name], d, tech, batches, where, workload_path)
+        alone = run if (trace.mode == "train" or batches == 1) else _simulate(traces[d.name], d, tech, 1, where,
+                                                                               workload_path)
         st = stream_table(alone, run)
         interval = float(st.interval_ns.iloc[0])
         acts = action_table(alone, time_per_image_ns=interval)
@@ -114,4 +121,5 @@ def estimate(workload: Workload, workload_path: str | Path, *, tech: Tech | None
         latency.append(stage_latency(alone))
         stream.append(st)
     return Estimate(workload, trace, sims, streams, actions, pd.concat(energy, ignore_index=True),
-                    pd.concat(latency, ignore_index=True), pd.concat(stream, ignore_index=True))
+                    pd.concat(latency, ignore_index=True), pd.concat(stream, ignore_index=True),
+                    {"traces": traces})

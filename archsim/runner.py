@@ -55,7 +55,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
         from archsim.io import checkpoint_dir
 
         clear(checkpoint_dir(out))
-    update_stats = conductance = optimizer = None
+    update_stats = conductance = optimizer = design_stats = accuracy = None
     sections: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     extras: dict = {}
@@ -81,6 +81,10 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
                 update_stats = summary.update_stats
                 conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
                 optimizer = getattr(summary, "optimizer", None)  # 'sgd' | 'momentum', where the run says
+                design_stats = {d: (r["update_stats"], r["mean_conductance_us"] or None)
+                                for d, r in summary.designs.items() if r["update_stats"]}
+            accuracy = design_accuracy(summary, design_stats or {})
+            extras["accuracy"] = accuracy
             sections.append(_functional_section(summary))
         if functional and workload.inference is not None:
             from archsim.functional.inference.run import run_inference_study
@@ -91,7 +95,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
 
         est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats,
-                       conductance_us=conductance, optimizer=optimizer)
+                       conductance_us=conductance, optimizer=optimizer, design_stats=design_stats)
         check_estimate(est, path)
         if "inference" in extras:
             from archsim.accounting.programming import programming_cost
@@ -100,9 +104,19 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             cost = programming_cost(extras["inference"], est, tech)
             tables["programming_cost.csv"] = cost
             sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
-        _, val = write_report(est, tech, rep, sections, tables, workload_path=path)
+        _, val = write_report(est, tech, rep, sections, tables, workload_path=path, accuracy=accuracy)
         files = rep.commit()
     return RunResult(est, out, files, val, time.perf_counter() - t0, extras)
+
+
+def design_accuracy(summary, design_stats: dict) -> dict[str, dict]:
+    """Per design: its functional model's accuracy and the trace source that prices its row."""
+    out = {}
+    for d, r in summary.designs.items():
+        source = (f"functional: run '{r['label']}', {r['seeds']} seed(s), all epochs" if d in design_stats
+                  else "workload trace")
+        out[d] = {**{k: r[k] for k in ("model", "test_acc_mean", "test_acc_std", "seeds", "note")}, "source": source}
+    return out
 
 
 def check_estimate(est: Estimate, path: Path) -> None:
@@ -142,5 +156,5 @@ def _inference_section(study) -> str:
 
 
 def print_run(result: RunResult, echo=print) -> None:
-    echo(terminal_summary(result.estimate, result.validation))
+    echo(terminal_summary(result.estimate, result.validation, result.extras.get("accuracy")))
     echo(f"wrote {len(result.files)} files to {result.out_dir}/ in {result.seconds:.2f} s")

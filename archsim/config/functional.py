@@ -26,7 +26,8 @@ class FunctionalConfig(Strict):
     train_images: PositiveInt | None = Field(None, le=10 ** 7, description="use the first N training images")
     test_images: PositiveInt | None = Field(None, le=10 ** 7, description="use the first N test images")
     seeds: list[NonNegativeInt] = Field([0], min_length=1, max_length=1000)
-    algorithms: list[Algorithm] = Field(["mca", "fp64"], min_length=1)
+    algorithms: list[Algorithm] = Field(["mca", "fp64"], description="algorithms trained beside the designs' own "
+                                        "models; may be empty when design_models is true")
     device: PathText = Field("gradual_set", description="built-in (gradual_set, jump_table, ideal) or tech/pcm_*.yaml path")
 
     # optimizer (the same for every algorithm; MCA applies its step to χ, see functional/training/crossbar.py)
@@ -45,6 +46,14 @@ class FunctionalConfig(Strict):
                                "algorithms (the fused dense batch-1 path is float64)")
     fused: bool = Field(True, description="use the fused numba loop for dense networks at batch size 1 "
                                           "(same results as the layer-by-layer path, faster)")
+
+    # the designs' own functional models (functional/design_models.py)
+    design_models: bool = Field(
+        True, description="also train every workload design with the functional model its type selects (mca: "
+                          "crossbars with its DAC/ADC bits; digital dense_sgd: fixed point; digital chi_threshold: "
+                          "few-bit weights with the χ update), for the results table's per-design accuracy")
+    fixed_int_bits: int = Field(7, ge=0, le=62, description="fixed-point designs: integer bits I of the format "
+                                                            "Q(I).(bits-1-I) of weights, activations and sums")
 
     # PCM programming
     epsilon: float | list[float] = Field(
@@ -112,6 +121,12 @@ class FunctionalConfig(Strict):
         if v is not None and any(not 0 < r <= 1e6 for r in (v if isinstance(v, list) else [v])):
             raise ValueError("values must be > 0 and at most 1e6")
         return v
+
+    @model_validator(mode="after")
+    def _something_to_train(self):
+        if not self.algorithms and not self.design_models:
+            raise ValueError("algorithms: give at least one algorithm (or set design_models: true)")
+        return self
 
     @model_validator(mode="after")
     def _batch_fits(self):

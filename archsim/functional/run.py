@@ -19,12 +19,14 @@ from archsim.functional.checkpoint import Checkpoint
 from archsim.functional.crossbar.analog import ReadIO
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE
 from archsim.functional.data import check_network, expected, load_run_data
+from archsim.functional.design_models import DesignModel, design_model
 from archsim.functional.devices import load_device
 from archsim.functional.drift import accuracy_over_time, drifting_layers, reestimate_batchnorm
 from archsim.functional.hardware_link import crossbar_link
 from archsim.functional.layers import FunctionalNetwork
 from archsim.functional.plots import plot_accuracy, plot_drift, plot_updates
 from archsim.functional.training.crossbar import MODES, CrossbarSettings, CrossbarTrainer
+from archsim.functional.training.digital import DigitalSettings, DigitalTrainer, UnsupportedNetwork
 from archsim.functional.training.loop import run_training
 from archsim.functional.training.optim import Schedule
 from archsim.functional.training.software import SoftwareSGD
@@ -40,7 +42,7 @@ STATS_FIELDS = ("x_nonzero", "d_nonzero", "nonzero_updates", "set_pulses", "rese
                 "refresh_set_pulses", "chi_reads", "chi_writes", "refreshes")
 #: functional keys that do not change checkpointed training results (read after training, or bookkeeping)
 NOT_IN_FINGERPRINT = {"algorithms", "seeds", "data_dir", "checkpoint", "drift_times_s", "drift_compensations",
-                      "gdc_readout", "calibration_images", "reference_drifts"}
+                      "gdc_readout", "calibration_images", "reference_drifts", "design_models"}
 #: keys only crossbar algorithms read
 CROSSBAR_ONLY = {"device", "learning_rate", "epsilon", "epsilon_g_us", "epsilon_reset", "reference_g_us",
                  "init_g_mean_us", "init_g_std_us", "init_pulse_count", "max_pulses_per_update",
@@ -48,6 +50,7 @@ CROSSBAR_ONLY = {"device", "learning_rate", "epsilon", "epsilon_g_us", "epsilon_
                  "update_bits", "update_rounding", "design", "read_noise", "dac_bits", "adc_bits",
                  "adc_range_forward_us", "adc_range_backward_us", "out_noise_us", "precision", "fused"}
 FP_ONLY = {"fp_learning_rate", "fp_init_scale", "weight_decay"}
+DIGITAL_ONLY = {"fixed_int_bits"}
 
 
 @dataclass
@@ -63,6 +66,9 @@ class FunctionalSummary:
     ratios: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     mean_conductance_us: dict[str, float] = dataclasses.field(default_factory=dict)  # per layer, over the run
     optimizer: str = "sgd"  # 'momentum': the χ unit also keeps a dense velocity (read-modify-write per batch)
+    #: per workload design, its own functional model's result (design_results): model, run label,
+    #: test_acc mean/std over seeds, update_stats and mean_conductance_us of that run (all seeds), note
+    designs: dict[str, dict] = dataclasses.field(default_factory=dict)
 
 
 def _per_layer(value, n: int, key: str, path: Path) -> list[float]:
@@ -132,15 +138,22 @@ def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
 
 
 def train_settings(cfg, algorithm: str) -> TrainSettings:
-    lr = cfg.learning_rate if algorithm in MODES else (cfg.fp_learning_rate or cfg.learning_rate)
+    """η: learning_rate for χ-accumulating trainers (crossbars, chi_digital), fp_learning_rate for SGD."""
+    chi = algorithm in MODES or algorithm == "chi_digital"
+    lr = cfg.learning_rate if chi else (cfg.fp_learning_rate or cfg.learning_rate)
     schedule = Schedule(lr, cfg.lr_schedule, cfg.lr_decay, cfg.lr_step_epochs, cfg.lr_gamma, cfg.epochs)
     return TrainSettings(cfg.epochs, schedule, cfg.batch_size, cfg.momentum, cfg.weight_decay, cfg.eval_batch_size)
 
 
-def make_trainer(workload, algorithm: str, seed: int, cb: CrossbarSettings | None, device):
-    """A fresh network for (algorithm, seed) and its trainer."""
+def make_trainer(workload, algorithm: str, seed: int, cb: CrossbarSettings | None, device,
+                 digital: DigitalSettings | None = None, label: str | None = None):
+    """A fresh network for (algorithm, seed) and its trainer (a digital design's model when `digital`:
+    algorithm fixed_point | chi_digital, `device` the ideal device, `label` the run's name)."""
     cfg = workload.functional
     settings = train_settings(cfg, algorithm)
+    if digital is not None:
+        net = FunctionalNetwork(workload.network, seed=seed, dtype=np.float64, init_gain=cfg.fp_init_scale)
+        return DigitalTrainer(net, settings, digital, device, label or algorithm)
     if algorithm in MODES:
         net = FunctionalNetwork(workload.network, seed=seed, dtype=np.dtype(cfg.precision))
         return CrossbarTrainer(net, settings, algorithm, cb, device)
@@ -149,15 +162,20 @@ def make_trainer(workload, algorithm: str, seed: int, cb: CrossbarSettings | Non
     return SoftwareSGD(net, settings, algorithm)
 
 
-def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings | None, device) -> dict:
+def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings | None, device,
+                digital: DigitalSettings | None = None) -> dict:
     """Everything that determines a training checkpoint of (algorithm, seed)."""
     cfg = workload.functional
-    skip = NOT_IN_FINGERPRINT | (FP_ONLY if algorithm in MODES else CROSSBAR_ONLY)
+    skip = NOT_IN_FINGERPRINT | (FP_ONLY if algorithm in MODES else CROSSBAR_ONLY) | DIGITAL_ONLY
+    if digital is not None:
+        skip = NOT_IN_FINGERPRINT  # the digital models read both groups' keys
     if cfg.lr_schedule != "cosine":
         skip = skip | {"epochs"}  # more epochs continue the same run; a cosine schedule depends on the total
     fp = {"network": workload.network.model_dump(mode="json"), "algorithm": algorithm, "seed": seed,
           "functional": {k: v for k, v in cfg.model_dump(mode="json").items() if k not in skip},
           "data": {"dataset": data.name, "train_images": len(data.x_train), "test_images": len(data.x_test)}}
+    if digital is not None:
+        fp["digital"] = dataclasses.asdict(digital)
     if cb is not None:
         fp["crossbar"] = dataclasses.asdict(cb)
         fp["device"] = {"name": device.name, "kind": device.kind, "params": device.params.tolist(),
@@ -165,14 +183,14 @@ def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings 
     return fp
 
 
-def layer_update_stats(updates: pd.DataFrame, algorithm: str, seed: int,
+def layer_update_stats(updates: pd.DataFrame, algorithm: str, seed: int | None,
                        positions: dict[str, int] | None = None) -> dict[str, LayerUpdateStats]:
-    """Per-training-image averages over the whole run of one (algorithm, seed), per layer (the fields the
+    """Per-training-image averages over the whole run of one (algorithm, seed; None: all seeds), per layer (the fields the
     trace's LayerUpdateStats has). x_nonzero and d_nonzero are per position (the measured sums over an
     image's conv positions divided by `positions`, the layer's MVMs per image); nonzero_updates, pulses
     and χ accesses are per image (pulses of a batch / batch size)."""
     fields = {f.name for f in dataclasses.fields(LayerUpdateStats)}
-    df = updates[(updates["algorithm"] == algorithm) & (updates["seed"] == seed)]
+    df = updates[(updates["algorithm"] == algorithm) & ((updates["seed"] == seed) if seed is not None else True)]
     out = {}
     for layer, g in df.groupby("layer", sort=False):
         images = g["images"].sum()
@@ -183,9 +201,10 @@ def layer_update_stats(updates: pd.DataFrame, algorithm: str, seed: int,
     return out
 
 
-def mean_conductance(updates: pd.DataFrame, algorithm: str, seed: int) -> dict[str, float]:
-    """Per layer: the mean device conductance (µS) of one (algorithm, seed), averaged over its epochs."""
-    df = updates[(updates["algorithm"] == algorithm) & (updates["seed"] == seed)]
+def mean_conductance(updates: pd.DataFrame, algorithm: str, seed: int | None) -> dict[str, float]:
+    """Per layer: the mean device conductance (µS) of one (algorithm, seed; None: all seeds), averaged over
+    its epochs."""
+    df = updates[(updates["algorithm"] == algorithm) & ((updates["seed"] == seed) if seed is not None else True)]
     if "mean_g_us" not in df.columns:
         return {}
     return {layer: float(g["mean_g_us"].mean()) for layer, g in df.groupby("layer", sort=False)}
@@ -225,26 +244,33 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints:
     link = crossbar_link(workload, workload_path, cfg.design, designs)
     crossbar = [a for a in cfg.algorithms if a in MODES]
     cb = crossbar_settings(cfg, link, workload.network, workload_path) if crossbar else None
+    runs, models = plan_runs(workload, workload_path, designs, link, cb)
     if data_dir is None and cfg.data_dir is not None:
         data_dir = resolve(workload_path, cfg.data_dir)
     data = load_run_data(cfg.dataset, data_dir, cfg.train_images, cfg.test_images, workload.network, workload_path,
                          progress=progress)
-    device = load_device(cfg.device, workload_path) if crossbar else None
+    device = load_device(cfg.device, workload_path) if any(r.cb is not None for r in runs) else None
+    ideal = load_device("ideal") if any(r.digital is not None for r in runs) else None
     calibration = data.x_train[np.random.default_rng(99).permutation(len(data.x_train))[:cfg.calibration_images]]
     epochs, layers, drift = [], [], []
-    for algorithm in cfg.algorithms:
+    notes: dict[str, str] = {}
+    for run in runs:
         for seed in cfg.seeds:
-            crossbar_alg = algorithm in MODES
-            trainer = make_trainer(workload, algorithm, seed, cb if crossbar_alg else None, device)
+            dev = ideal if run.digital is not None else device
+            try:
+                trainer = make_trainer(workload, run.algorithm, seed, run.cb, dev, run.digital, run.label)
+            except UnsupportedNetwork as exc:
+                notes[run.label] = f"no functional model yet: {exc}"
+                break
             ckpt = None
             if cfg.checkpoint:
-                ckpt = Checkpoint(checkpoints / f"{algorithm}_seed{seed}.npz",
-                                  fingerprint(workload, algorithm, seed, data, cb if crossbar_alg else None, device))
+                ckpt = Checkpoint(checkpoints / f"{run.label}_seed{seed}.npz",
+                                  fingerprint(workload, run.algorithm, seed, data, run.cb, dev, run.digital))
             result = run_training(trainer, data.arrays(), seed=seed, epochs=cfg.epochs, checkpoint=ckpt,
                                   resume=resume, progress=progress)
-            epochs += result.epochs
-            layers += result.layers
-            if crossbar_alg:
+            epochs += [{**row, "algorithm": run.label} for row in result.epochs]
+            layers += [{**row, "algorithm": run.label} for row in result.layers]
+            if run.cb is not None and run.design is None:
                 drift += _drift(trainer, data, seed, cfg, device, calibration)
             _write(out_dir, epochs, layers, drift)
     accuracy, updates, drift_df = _write(out_dir, epochs, layers, drift)
@@ -261,8 +287,88 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints:
     conductance = mean_conductance(updates, stats_alg, cfg.seeds[0]) if stats_alg else {}
     last = accuracy[accuracy["epoch"] == cfg.epochs]
     final = {a: float(g["test_acc"].mean()) for a, g in last.groupby("algorithm", sort=False)}
+    per_design = design_results(models, last, updates, positions, notes, cfg.seeds)
+    if stats_alg is None:   # no crossbar algorithm: the trace follows the first design run (MCA first)
+        first = sorted((r for r in per_design.values() if r["update_stats"]), key=lambda r: r["kind"] != "mca")
+        if first:
+            update_stats, conductance = first[0]["update_stats"], first[0]["mean_conductance_us"]
+    if per_design:
+        write_csv(design_table(per_design), out_dir / "design_accuracy.csv")
     return FunctionalSummary(accuracy, updates, drift_df, update_stats, final, out_dir, ratios, conductance,
-                             "momentum" if cfg.momentum else "sgd")
+                             "momentum" if cfg.momentum else "sgd", per_design)
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One trained model: its label in accuracy.csv, its trainer kind and settings, its design (None: an
+    algorithm of functional.algorithms)."""
+
+    label: str
+    algorithm: str
+    cb: CrossbarSettings | None = None
+    digital: DigitalSettings | None = None
+    design: str | None = None
+
+
+def _workload_designs(workload, workload_path: Path) -> list:
+    from archsim.config.design import build_design
+    from archsim.config.workload import DesignRef
+
+    return [build_design(r.base, r.name, r.overrides, workload_path, key=f"designs.{i}") if isinstance(r, DesignRef)
+            else build_design(r, workload_file=workload_path, key=f"designs.{i}") for i, r in enumerate(workload.designs)]
+
+
+def plan_runs(workload, workload_path: Path, designs, link, cb) -> tuple[list[PlannedRun], list[tuple[DesignModel, str]]]:
+    """The algorithm runs, then one run per design with its own functional model (functional.design_models);
+    a design whose model is an algorithm run already planned (the MCA crossbars with the same settings)
+    reuses it. Returns (runs, [(design model, run label)])."""
+    cfg = workload.functional
+    runs = [PlannedRun(a, a, cb if a in MODES else None) for a in cfg.algorithms]
+    models: list[tuple[DesignModel, str]] = []
+    if not (cfg.design_models and workload.mode == "train"):
+        return runs, models
+    if designs is None:
+        designs = _workload_designs(workload, workload_path)
+    eps = layer_epsilons(cfg, fan_ins(workload.network), workload_path)
+    labels = {r.label for r in runs}
+    for d in designs:
+        m = design_model(d, workload, workload_path, eps)
+        cb_d = crossbar_settings(cfg, m.link, workload.network, workload_path) if m.kind == "mca" else None
+        same = next((r for r in runs if r.algorithm == "mca" and r.cb is not None and r.cb == cb_d), None)
+        if same is not None:
+            models.append((m, same.label))
+            continue
+        label = d.name if d.name not in labels else f"design_{d.name}"
+        labels.add(label)
+        runs.append(PlannedRun(label, "mca" if m.kind == "mca" else m.kind, cb_d, m.digital, d.name))
+        models.append((m, label))
+    return runs, models
+
+
+def design_results(models, last: pd.DataFrame, updates: pd.DataFrame, positions: dict[str, int],
+                   notes: dict[str, str], seeds: list[int]) -> dict[str, dict]:
+    """Per design: its model, run label, final test accuracy mean and std (over seeds, ddof 1) and the
+    update statistics and conductances of the same run (averaged over all its seeds and epochs)."""
+    out = {}
+    for m, label in models:
+        acc = last.loc[last["algorithm"] == label, "test_acc"]
+        ok = label not in notes and len(acc) > 0
+        out[m.design] = {
+            "model": m.describe(), "kind": m.kind, "label": label, "seeds": len(acc),
+            "test_acc_mean": float(acc.mean()) if ok else float("nan"),
+            "test_acc_std": float(acc.std(ddof=1)) if ok and len(acc) > 1 else 0.0 if ok else float("nan"),
+            "update_stats": layer_update_stats(updates, label, None, positions) if ok else None,
+            "mean_conductance_us": mean_conductance(updates, label, None) if ok and m.kind == "mca" else {},
+            "note": notes.get(label, ""),
+        }
+    return out
+
+
+def design_table(per_design: dict[str, dict]) -> pd.DataFrame:
+    """design_accuracy.csv: one row per design."""
+    return pd.DataFrame([{"design": d, "functional_model": r["model"], "run": r["label"], "seeds": r["seeds"],
+                          "test_acc_mean": r["test_acc_mean"], "test_acc_std": r["test_acc_std"], "note": r["note"]}
+                         for d, r in per_design.items()])
 
 
 def _drift(trainer: CrossbarTrainer, data, seed: int, cfg, device, calibration) -> list[dict]:

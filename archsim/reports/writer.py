@@ -11,6 +11,7 @@ from archsim.config.tech import Tech
 from archsim.reports import plots, tables
 from archsim.reports.io import StagedReport, staged_report
 from archsim.reports.markdown import summary_md, validation_md
+from archsim.reports.results import results_markdown, results_table, results_text
 from archsim.reports.validation import validate_estimate
 from archsim.trace.table import trace_table
 
@@ -20,9 +21,13 @@ if TYPE_CHECKING:
 
 def write_report(est: "Estimate", tech: Tech, out_dir: Path | StagedReport, extra_sections: list[str] | None = None,
                  extra_tables: dict[str, pd.DataFrame] | None = None,
-                 workload_path: str | Path | None = None) -> tuple[list[Path], pd.DataFrame | None]:
+                 workload_path: str | Path | None = None,
+                 accuracy: dict[str, dict] | None = None) -> tuple[list[Path], pd.DataFrame | None]:
     """All estimator outputs for one workload into `out_dir` (a folder, or the StagedReport of a run
     that commits it together with its other outputs); returns (files, validation table).
+
+    results.csv and the top of summary.md: one row per design, with `accuracy` (design → its own
+    functional run's test accuracy, model and trace source; see archsim.reports.results).
 
     A workload with a `reference:` also gets validation.csv/.md/.png (its cells, labels computed by
     perturbing the fitted parameters: see archsim.reports.validation)."""
@@ -40,7 +45,9 @@ def write_report(est: "Estimate", tech: Tech, out_dir: Path | StagedReport, extr
         rep.csv("trace.csv", trace_table(est.trace))
         for name, df in (extra_tables or {}).items():
             rep.csv(name, df)
-        rep.text("summary.md", summary_md(est, tech, extra_sections))
+        results = results_table(est, accuracy)
+        rep.csv("results.csv", results)
+        rep.text("summary.md", _with_results(summary_md(est, tech, extra_sections), results, est))
         rep.plot("energy_breakdown.png", plots.energy_breakdown, est)
         for design in est.sims:
             rep.plot(f"timeline_{design}.png", plots.timeline, est, design)
@@ -52,21 +59,26 @@ def write_report(est: "Estimate", tech: Tech, out_dir: Path | StagedReport, extr
     return files, val
 
 
-def terminal_summary(est: "Estimate", val: pd.DataFrame | None) -> str:
-    """A compact one-screen table: per design, energy per stage, total energy, time, throughput."""
-    st = tables.stage_table(est)
-    tot = tables.totals(est).set_index("design")
-    stages = [s for s in tables.STAGE_ORDER if s != "total" and s in set(st.stage)]
-    head = f"{'design':<14}" + "".join(f"{s + ' nJ':>13}" for s in stages) + \
-        f"{'total nJ':>13}{'time µs':>10}{'images/s':>11}"
+def _with_results(md: str, results: pd.DataFrame, est: "Estimate") -> str:
+    """summary.md with the results table right under its title."""
+    title, _, rest = md.partition("\n")
+    return "\n".join([title, "", "## Results per design (per image)", "", _RESULTS_NOTE.format(src=est.trace.source),
+                       "", results_markdown(results), "", rest.lstrip("\n")])
+
+
+_RESULTS_NOTE = ("Test accuracy: final epoch, mean ± sample std over seeds (count), from each design's own "
+                 "functional model; energy (nJ) and time (µs) of one image per stage and in total, images/s of the "
+                 "simulated stream, power = energy × images/s; device updates: programming pulses per image "
+                 "(update + refresh), designs with PCM devices only. Each row is priced with the update "
+                 "statistics of the run its accuracy comes from (column trace; workload trace: {src}).")
+
+
+def terminal_summary(est: "Estimate", val: pd.DataFrame | None, accuracy: dict[str, dict] | None = None) -> str:
+    """A compact one-screen table: per design, test accuracy, energy and time per stage and in total,
+    throughput, power, device updates (archsim.reports.results)."""
     lines = [f"{est.workload.name} ({est.workload.mode}, batch size {est.workload.batch_size}, trace: "
              f"{est.trace.source}; energy per image, time of one image, images/s of the simulated stream)",
-             head, "-" * len(head)]
-    for d in est.sims:
-        row = st[st.design == d].set_index("stage")
-        lines.append(f"{d:<14}" + "".join(f"{row.loc[s, 'energy_nJ']:>13.4g}" for s in stages)
-                     + f"{tot.loc[d, 'energy_nJ']:>13.4g}{tot.loc[d, 'latency_us']:>10.4g}"
-                     + f"{tot.loc[d, 'images_per_s']:>11.4g}")
+             *results_text(results_table(est, accuracy))]
     if val is not None and len(val):
         pred = val[val.label == "predicted"]
         worst = pred.rel_error.abs().max() * 100 if len(pred) else float("nan")

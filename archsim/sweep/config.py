@@ -109,7 +109,10 @@ class Objective(Strict):
 class FunctionalSweep(Strict):
     """Short functional training run per point (archsim.functional.run.run_functional)."""
 
-    algorithm: Algorithm = Field("mca", description="algorithm whose final test accuracy is reported")
+    algorithm: Algorithm | Literal["design"] = Field(
+        "mca", description="algorithm whose final test accuracy is reported; design: the point's design trained "
+                           "with its own functional model (any design type: mca crossbars, digital fixed point, "
+                           "digital χ update), whose statistics then price the point")
     overrides: dict[str, Any] = Field({}, description="fields of the workload's functional: section, e.g. "
                                                       "{epochs: 1, train_images: 2000}")
     measured_updates: bool = Field(True, description="estimate energy from the run's measured update statistics")

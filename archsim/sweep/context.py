@@ -124,7 +124,9 @@ def build_context(sweep: Sweep, sweep_path: Path, workload_path: Path) -> SweepC
     design = build_design(sweep.design, workload_file=sweep_path, key="design")
     if sweep.functional is not None:
         fdata = workload.functional.model_dump() if workload.functional is not None else {}
-        fdata = deep_merge({**fdata, "algorithms": [sweep.functional.algorithm]}, sweep.functional.overrides)
+        own = sweep.functional.algorithm == "design"   # the point's design's own model, no other algorithm
+        fdata = deep_merge({**fdata, "algorithms": [] if own else [sweep.functional.algorithm],
+                            "design_models": own}, sweep.functional.overrides)
         workload = validate(Workload, {**workload.model_dump(), "functional": fdata}, sweep_path,
                             prefix="functional.overrides (merged into the workload's functional:)")
     base = SweepContext(workload, str(workload_path), tech, design, sweep.functional, dict(sweep.derived))

@@ -50,14 +50,22 @@ def point_metrics(ctx, workload, tech, design, update_stats=None) -> tuple[dict[
     return metrics, breakdown
 
 
-def _functional(ctx, workload, point) -> tuple[float, Any]:
-    """Short functional run of this point; final test accuracy and measured update statistics."""
+def _functional(ctx, workload, point, design) -> tuple[float, Any]:
+    """Short functional run of this point; final test accuracy and measured update statistics (algorithm
+    design: the point's design trained with its own functional model)."""
     from archsim.functional.run import run_functional
 
     out = Path(ctx.out_dir or ".") / "points" / point.key
-    summary = run_functional(workload, Path(ctx.workload_path), out, resume=ctx.resume, progress=False)
-    accuracy = summary.final_test_acc[ctx.functional.algorithm]
-    return accuracy, (summary.update_stats if ctx.functional.measured_updates else None)
+    if ctx.functional.algorithm != "design":
+        summary = run_functional(workload, Path(ctx.workload_path), out, resume=ctx.resume, progress=False)
+        accuracy = summary.final_test_acc[ctx.functional.algorithm]
+        return accuracy, (summary.update_stats if ctx.functional.measured_updates else None)
+    summary = run_functional(workload, Path(ctx.workload_path), out, resume=ctx.resume, progress=False,
+                             designs=[design])
+    own = summary.designs[design.name]
+    if own["update_stats"] is None:
+        raise ConfigError(ctx.workload_path, [Problem("functional.algorithm", f"design '{design.name}': {own['note']}")])
+    return own["test_acc_mean"], (own["update_stats"] if ctx.functional.measured_updates else None)
 
 
 def record(point, status: str, seconds: float = 0.0, error: str = "", metrics=None, breakdown=None) -> dict:
@@ -70,7 +78,7 @@ def evaluate_point(ctx, point) -> dict:
     t0 = time.perf_counter()
     try:
         workload, tech, design = ctx.build(point.values)
-        accuracy, stats = _functional(ctx, workload, point) if ctx.functional is not None else (None, None)
+        accuracy, stats = _functional(ctx, workload, point, design) if ctx.functional is not None else (None, None)
         metrics, breakdown = point_metrics(ctx, workload, tech, design, stats)
         if accuracy is not None:
             metrics["test_acc"] = float(accuracy)

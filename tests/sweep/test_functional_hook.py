@@ -64,3 +64,23 @@ def test_real_short_mca_run(write_sweep, tmp_path, mnist_dir, monkeypatch):
     pulses = [r["metrics"]["programming_energy_nJ"] for r in recs]
     assert pulses[0] > pulses[1]       # larger ε: fewer SET pulses for the same training
     assert (tmp_path / "out" / "points" / recs[0]["key"] / "accuracy.csv").is_file()
+
+
+def test_design_accuracy_objective_for_a_digital_design(write_sweep, tmp_path, mnist_dir, monkeypatch):
+    """algorithm: design trains each point's design with its own functional model (here digital_mp's
+    χ update on few-bit weights): weight_bits reaches the run and its accuracy is an objective."""
+    monkeypatch.setenv("ARCHSIM_DATA", str(mnist_dir))
+    sweep = small_sweep(
+        design="digital_mp", fixed={}, iso={}, derived={},
+        functional={"algorithm": "design", "overrides": {"epochs": 1, "train_images": 400, "test_images": 300,
+                                                          "checkpoint": False}},
+        axes=[{"target": "design.weight_bits", "values": [2, 4]}],
+        objectives=[{"metric": "test_acc", "goal": "max"}, {"metric": "total_energy_nJ", "goal": "min"}],
+        report={"x": "total_energy_nJ", "y": "test_acc"})
+    run = run_sweep(load_sweep(write_sweep(sweep)), tmp_path / "out", workers=1, progress=False)
+    recs = sorted(run.records.values(), key=lambda r: r["values"]["design.weight_bits"])
+    assert [r["status"] for r in recs] == ["ok", "ok"], [r["error"] for r in recs]
+    accs = [r["metrics"]["test_acc"] for r in recs]
+    assert all(0.05 < a <= 1.0 for a in accs) and accs[0] != accs[1]
+    acc = pd.read_csv(tmp_path / "out" / "points" / recs[0]["key"] / "accuracy.csv")
+    assert set(acc.algorithm) == {"digital_mp"}
