@@ -12,6 +12,7 @@ import pandas as pd
 from archsim.config.errors import ConfigError
 from archsim.config.workload import resolve
 from archsim.functional.datasets import load_mnist
+from archsim.functional.datasets.transforms import centre_crop
 from archsim.functional.devices import load_device
 from archsim.functional.drift import drift_study
 from archsim.io import checkpoint_dir, write_csv
@@ -66,14 +67,18 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, resume: bool
     if cfg is None:
         raise ConfigError(workload_path, "functional: section missing (needed for trace source 'functional')")
     spec = mlp_from_network(workload.network, workload_path)
-    if spec.n_inputs != 784:
-        raise ConfigError(workload_path, f"network.input_shape: MNIST needs 784 inputs, got {spec.n_inputs}")
+    n_pixels = 784 if cfg.input_crop is None else cfg.input_crop[0] * cfg.input_crop[1]
+    if spec.n_inputs != n_pixels:
+        image = "28×28" if cfg.input_crop is None else "cropped to {}×{}".format(*cfg.input_crop)
+        raise ConfigError(workload_path, f"network.input_shape: MNIST ({image}) needs {n_pixels} inputs, got "
+                                         f"{spec.n_inputs}")
     _check_ranges(cfg, len(spec.shapes), workload_path)
     if data_dir is None and cfg.data_dir is not None:
         data_dir = resolve(workload_path, cfg.data_dir)
     mnist = load_mnist(data_dir)
-    data = (mnist.x_train[: cfg.train_images], mnist.y_train[: cfg.train_images],
-            mnist.x_test[: cfg.test_images], mnist.y_test[: cfg.test_images])
+    crop = (lambda x: x) if cfg.input_crop is None else (lambda x: centre_crop(x, 28, 28, *cfg.input_crop))  # noqa: E731
+    data = (crop(mnist.x_train[: cfg.train_images]), mnist.y_train[: cfg.train_images],
+            crop(mnist.x_test[: cfg.test_images]), mnist.y_test[: cfg.test_images])
     crossbar = [a for a in cfg.algorithms if a in MODES]
     device = load_device(cfg.device, workload_path) if crossbar else None
     epochs, layers, drift = [], [], []

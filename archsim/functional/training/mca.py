@@ -12,13 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.config.functional import FunctionalConfig
-from archsim.functional.crossbar.update import MODE_DIRECT, MODE_MCA, MODE_ONE_DEVICE, N_STATS
+from archsim.functional.crossbar.quantize import ROUNDING_CODES
+from archsim.functional.crossbar.update import MODE_DIRECT, MODE_MCA, MODE_ONE_DEVICE, MODE_XBAR, N_STATS
 from archsim.functional.devices.model import DeviceModel
 from archsim.functional.networks.mlp import MlpSpec
 from archsim.functional.training import mca_kernel as MK
 from archsim.functional.training.progress import chunked
 
-MODES = {"mca": MODE_MCA, "direct": MODE_DIRECT, "mca_one_device": MODE_ONE_DEVICE}
+MODES = {"mca": MODE_MCA, "direct": MODE_DIRECT, "mca_one_device": MODE_ONE_DEVICE, "crossbar_compatible": MODE_XBAR}
 PURPOSE_TRAIN, PURPOSE_TEST = 1, 2
 
 
@@ -68,15 +69,23 @@ class CrossbarTrainer:
         self.acts = np.array([MK.ACT_CODES[a] for a in spec.activations], dtype=np.int64)
         self.has_bias = spec.bias_array()
         eps_neg = cfg.epsilon_reset if (self.mode == MODE_ONE_DEVICE and cfg.epsilon_reset) else cfg.epsilon
-        self.hp = np.zeros(6)
-        self.hp[[MK.H_BETA, MK.H_EPS, MK.H_EPS_NEG, MK.H_REFRESH_THR_US, MK.H_REFRESH_TOL_US]] = (
-            self.beta, cfg.epsilon, eps_neg, cfg.refresh_threshold_us, cfg.refresh_tolerance_us)
-        self.ip = np.zeros(9, dtype=np.int64)
+        self.hp = np.zeros(MK.N_HP)
+        self.hp[[MK.H_BETA, MK.H_EPS, MK.H_EPS_NEG, MK.H_REFRESH_THR_US, MK.H_REFRESH_TOL_US, MK.H_REFRESH_LOWER_US,
+                 MK.H_XBAR_RESET_FRACTION]] = (
+            self.beta, cfg.epsilon, eps_neg, cfg.refresh_threshold_us, cfg.refresh_tolerance_us,
+            cfg.refresh_lower_threshold_us, cfg.xbar_reset_fraction)
+        rounding_d = cfg.update_rounding_error or cfg.update_rounding
+        shift_d = cfg.update_scale_shift_error if cfg.update_scale_shift_error is not None else cfg.update_scale_shift
+        self.ip = np.zeros(MK.N_IP, dtype=np.int64)
         self.ip[[MK.I_DAC_BITS, MK.I_ADC_BITS, MK.I_UPDATE_BITS, MK.I_NOISY, MK.I_MODE, MK.I_REFRESH_INTERVAL,
-                 MK.I_MAX_PULSES, MK.I_REFRESH_MAX, MK.I_STOCHASTIC]] = (
+                 MK.I_MAX_PULSES, MK.I_REFRESH_MAX, MK.I_ROUND_X, MK.I_ROUND_D, MK.I_ROUND_D_OUT,
+                 MK.I_SHIFT_X, MK.I_SHIFT_D, MK.I_SHIFT_D_OUT, MK.I_DIRECT_STOCHASTIC, MK.I_REFRESH_PULSED, MK.I_XBAR_BL]] = (
             cfg.dac_bits, cfg.adc_bits, cfg.update_bits, int(cfg.read_noise), self.mode,
             cfg.refresh_interval_images, cfg.max_pulses_per_update, cfg.refresh_max_pulses,
-            int(cfg.update_rounding == "stochastic"))
+            ROUNDING_CODES[cfg.update_rounding], ROUNDING_CODES[rounding_d],
+            ROUNDING_CODES[cfg.update_rounding_output_error or rounding_d], cfg.update_scale_shift,
+            shift_d, cfg.update_scale_shift_output_error if cfg.update_scale_shift_output_error is not None else shift_d,
+            int(cfg.direct_rounding == "stochastic"), int(cfg.refresh_reset == "pulses"), cfg.xbar_slots)
         n = len(spec.shapes)
         self.adc_fwd = _per_layer(cfg.adc_range_forward_us, n)
         self.adc_bwd = _per_layer(cfg.adc_range_backward_us, n)
