@@ -253,3 +253,23 @@ def test_crossbar_compatible_fewer_reset_pulses():
         xbar_update(x, d, 0.1, 32, 0.5, 0.01, 100, gp, gm, n, n.copy(), *dev.arrays, np.zeros(3, np.int64),
                     np.zeros(2, np.int64), stats)
     assert stats[S_RESET] / stats[S_SET] == pytest.approx(0.5, rel=0.03)
+
+
+def test_quick_workload_default_is_the_sparse_3bit_update(mnist, mnist_dir, tmp_path):
+    """The workload default trains and touches χ for a small fraction of the weights (full precision ~20 %)."""
+    from pathlib import Path
+
+    from archsim.config.loader import load
+    from archsim.config.workload import Workload
+    from archsim.functional.run import run_functional
+
+    quick = Path(__file__).resolve().parents[3] / "workloads" / "mlp_mnist_mca_quick.yaml"
+    wl = load(Workload, quick)
+    assert (wl.functional.update_bits, wl.functional.update_rounding_error) == (3, "truncate")
+    fc = wl.functional.model_copy(update={"algorithms": ["mca"], "train_images": 3000, "test_images": 1000,
+                                          "drift_times_s": [1.0], "checkpoint": False})
+    summary = run_functional(wl.model_copy(update={"functional": fc}), quick, tmp_path, data_dir=mnist_dir,
+                             progress=False)
+    assert summary.final_test_acc["mca"] >= 0.75
+    nonzero = sum(s.nonzero_updates for s in summary.update_stats.values())
+    assert nonzero / (785 * 250 + 251 * 10) < 0.03
