@@ -128,21 +128,15 @@ def xbar_update(x, d, lr, max_slots, reset_fraction, eps, max_pulses, gp, gm, np
                 continue
             stats[S_NZ_UPDATES] += 1
             total += n_set + n_reset
-            up = xpos != (d[j] > 0.0)  # ΔW = −lr·x·δ > 0: SET G⁺, RESET G⁻
-            if up:
-                if n_set:
-                    gp[i, j] = set_pulses(kind, P, g_edges, dg_grid, set_cdf, gp[i, j], np_[i, j], n_set)
-                    np_[i, j] += n_set
-                if n_reset:
-                    gm[i, j] = reset_pulses(kind, P, g_edges, dg_grid, reset_cdf, gm[i, j], n_reset)
-                    nm[i, j] = 0
-            else:
-                if n_set:
-                    gm[i, j] = set_pulses(kind, P, g_edges, dg_grid, set_cdf, gm[i, j], nm[i, j], n_set)
-                    nm[i, j] += n_set
-                if n_reset:
-                    gp[i, j] = reset_pulses(kind, P, g_edges, dg_grid, reset_cdf, gp[i, j], n_reset)
-                    np_[i, j] = 0
+            up = xpos != (d[j] > 0.0)  # ΔW = −lr·x·δ > 0: SET G⁺, RESET G⁻; else SET G⁻, RESET G⁺
+            g_set, n_of_set = (gp, np_) if up else (gm, nm)
+            g_reset, n_of_reset = (gm, nm) if up else (gp, np_)
+            if n_set:
+                g_set[i, j] = set_pulses(kind, P, g_edges, dg_grid, set_cdf, g_set[i, j], n_of_set[i, j], n_set)
+                n_of_set[i, j] += n_set
+            if n_reset:
+                g_reset[i, j] = reset_pulses(kind, P, g_edges, dg_grid, reset_cdf, g_reset[i, j], n_reset)
+                n_of_reset[i, j] = 0
             stats[S_SET] += n_set
             stats[S_RESET] += n_reset
     return total
