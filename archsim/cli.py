@@ -1,4 +1,4 @@
-"""Command line: `archsim run`, `archsim sweep`, `archsim check`, `archsim designs`."""
+"""Command line: `archsim run`, `archsim sweep`, `archsim check`, `archsim designs`, `archsim tech`, `archsim import`."""
 
 from __future__ import annotations
 
@@ -49,13 +49,17 @@ def _cmd_check(args) -> int:
             from archsim.functional.devices import load_device
 
             load_device(str(Path(f).resolve()))
+        elif kind == "tech_spec":
+            from archsim.techbuild.spec import load_spec
+
+            load_spec(f)
         elif kind == "pcm_inference":
             from archsim.functional.devices.inference_pcm import InferencePCM
 
             InferencePCM.from_yaml(f)
         else:
-            raise ConfigError(f, "kind: expected one of workload, tech, design, sweep, pcm_device, pcm_inference "
-                                 f"(got {kind!r})")
+            raise ConfigError(f, "kind: expected one of workload, tech, tech_spec, design, sweep, pcm_device, "
+                                 f"pcm_inference (got {kind!r})")
         print(f"{f}: ok ({kind})")
     return 0
 
@@ -79,6 +83,52 @@ def _cmd_sweep(args) -> int:
     return run_sweep_command(args)
 
 
+def _cmd_import(args) -> int:
+    from archsim.importers import import_onnx, slug, write_workload
+    from archsim.importers.summary import describe
+
+    out = args.out or Path(f"{slug(args.model.stem)}.yaml")
+    if args.inference and args.weights is None:
+        raise ConfigError("command line", "--inference needs --weights FILE.npz (the weights it programs)")
+    imported = import_onnx(args.model, name=args.name)
+    files = write_workload(imported, out, weights=args.weights, name=args.name, mode=args.mode,
+                           inference=args.inference)
+    print(describe(imported))
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def _cmd_tech(args) -> int:
+    from archsim.techbuild import ComponentsUnavailable
+
+    try:
+        if args.tech_command == "build":
+            from archsim.techbuild.build import build_to_file
+
+            doc = build_to_file(args.spec, args.out, progress=not args.quiet)
+            n_grid = sum(len(g["rows"]) for g in doc["grids"].values())
+            print(f"{args.out}: {len(doc['primitives'])} primitives, {len(doc['grids'])} grids ({n_grid} points), "
+                  f"hwcomponents {doc['packages']['hwcomponents']}")
+        elif args.tech_command == "setup":
+            from archsim.techbuild import require_components
+            from archsim.techbuild.binaries import ensure_binaries
+
+            require_components()
+            print(", ".join(f"{k}: {v}" for k, v in ensure_binaries().items()))
+        else:
+            from archsim.techbuild.models import MODELS
+
+            for m in MODELS.values():
+                params = ", ".join(f"{k}{'' if f.is_required() else '?'}" for k, f in m.Params.model_fields.items())
+                print(f"{m.name:<22} {m.cls:<40} actions: {', '.join(m.actions):<12} params: {params}")
+            print("plugin                 any hwcomponents ComponentModel: plugin_class: package.module:Class, "
+                  "actions: [...], params: its own arguments")
+    except ComponentsUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="archsim",
@@ -98,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true",
                    help="continue an interrupted functional run from its last checkpoint (bit-identical)")
     r.add_argument("--data-dir", type=Path, default=None,
-                   help="folder with the MNIST IDX .gz files (default: $ARCHSIM_DATA, then the user cache)")
+                   help="data folder: a data set's own folder or a root holding mnist/, fashion-mnist/, "
+                        "cifar-10-batches-bin/ (default: $ARCHSIM_DATA, then the user cache)")
     r.add_argument("--no-functional", action="store_true",
                    help="skip functional training/inference studies; estimate from analytical statistics")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -125,11 +176,47 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="+", type=Path, help="YAML files to check")
     c.set_defaults(func=_cmd_check)
 
+    m = sub.add_parser("import", help="import an ONNX model as a workload YAML (and its trained weights as .npz)",
+                       description="Convert an ONNX model (Conv, Gemm/MatMul, pools, batch norm, activations, "
+                                   "residual Add, Flatten) into a workload YAML whose network: equals the model's "
+                                   "layers, on the built-in designs and technology; optionally write its trained "
+                                   "weights in the layout the inference study programs onto PCM.")
+    m.add_argument("model", type=Path, help="ONNX model file")
+    m.add_argument("-o", "--out", type=Path, default=None, help="workload YAML to write (default: <model>.yaml)")
+    m.add_argument("--weights", type=Path, default=None, help="also write the trained weights to this .npz")
+    m.add_argument("--inference", action="store_true",
+                   help="add an inference: section that programs these weights onto PCM (needs --weights)")
+    m.add_argument("--name", default=None, help="workload and network name (default: from the output file)")
+    m.add_argument("--mode", choices=["infer", "train"], default="infer", help="workload mode (default infer)")
+    m.set_defaults(func=_cmd_import)
+
     d = sub.add_parser("designs", help="list the built-in designs (and print one in full)",
                        description="List built-in designs; --show NAME prints every field of one, i.e. "
                                    "everything a workload can override.")
     d.add_argument("--show", metavar="NAME", default=None, help="print all fields of one built-in design")
     d.set_defaults(func=_cmd_designs)
+
+    t = sub.add_parser("tech", help="component models: build a tech file from a spec (needs archsim[components])",
+                       description="Price primitives with the field's component models (hwcomponents: CACTI, "
+                                   "the ADC survey model, NeuroSim, the logic library). Needs the optional extra "
+                                   "archsim[components] on Python >= 3.12.")
+    tsub = t.add_subparsers(dest="tech_command", required=True, metavar="TECH_COMMAND",
+                            help="build: evaluate a spec; setup: make CACTI/NeuroSim run here; models: list models")
+    tb = tsub.add_parser("build", help="evaluate a spec (kind: tech_spec) into a generated tech file",
+                         description="Evaluate every primitive and grid of a spec with its named model and write "
+                                     "the generated tech file (kind: tech_components); each number records its "
+                                     "model, package version, parameters and node scaling.")
+    tb.add_argument("spec", type=Path, help="spec YAML (kind: tech_spec), e.g. tech/14lpp.spec.yaml")
+    tb.add_argument("-o", "--out", type=Path, required=True, help="output YAML, e.g. reports/components/14lpp.yaml")
+    tb.add_argument("--quiet", action="store_true", help="no progress bar")
+    tsub.add_parser("setup", help="check the CACTI/NeuroSim programs and rebuild them from source if needed",
+                    description="Probe the CACTI and NeuroSim executables shipped in the hwcomponents wheels and "
+                                "rebuild any that does not run here from the shipped sources with make "
+                                "(`tech build` does this on its own).")
+    tsub.add_parser("models", help="list the models a spec can name, with their parameters (? = optional)",
+                    description="List the component models a spec can name: class, actions and parameters "
+                                "(? marks optional ones).")
+    t.set_defaults(func=_cmd_tech)
     return p
 
 

@@ -7,6 +7,8 @@ The repository's `tech/` folder is shipped inside the package as `archsim.builti
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -22,6 +24,18 @@ def tech_dir() -> Path:
 def tech_file(name: str) -> Path:
     """A built-in technology or device file, e.g. tech_file('pcm_gradual_set.yaml')."""
     return tech_dir() / name
+
+
+def builtin_tech(name: str) -> Path | None:
+    """The built-in technology file for a bare name such as '14lpp' (no folder, no .yaml), else None."""
+    return tech_dir() / f"{name}.yaml" if name in builtin_tech_names() else None
+
+
+@lru_cache(maxsize=1)
+def builtin_tech_names() -> list[str]:
+    """Bare names a workload's `tech:` may use: the shipped files with `kind: tech` (not device models, specs)."""
+    kind = re.compile(r"^kind:\s*['\"]?tech['\"]?\s*(#.*)?$", re.M)
+    return [p.stem for p in sorted(tech_dir().glob("*.yaml")) if kind.search(p.read_text())]
 
 
 def design_dir() -> Path:

@@ -42,7 +42,7 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
     out = Path(out_dir) if out_dir is not None else default_out_dir(workload.name)
     data = Path(data_dir) if data_dir is not None else None
 
-    update_stats = None
+    update_stats = conductance = optimizer = None
     sections: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     extras: dict = {}
@@ -58,14 +58,18 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
         extras["functional"] = summary
         if workload.trace.source == "functional":
             update_stats = summary.update_stats
+            conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
+            optimizer = getattr(summary, "optimizer", None)  # 'sgd' | 'momentum', where the run says
         sections.append(_functional_section(summary))
     if functional and workload.inference is not None:
         from archsim.functional.inference.run import run_inference_study
 
         study = run_inference_study(workload, path, out, resume=resume, data_dir=data, progress=progress)
         extras["inference"] = study
+        conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
 
-    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats)
+    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats, conductance_us=conductance,
+                   optimizer=optimizer)
     if "inference" in extras:
         from archsim.accounting.programming import programming_cost
 

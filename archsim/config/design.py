@@ -1,16 +1,23 @@
 """Architecture / design point (`kind: design`): the hardware units and their organisation.
 
+`Design` is a union discriminated on `type`: `McaDesign` (PCM computational memory) and
+`DigitalDesign` (MAC array + SRAM). Each accepts only its own fields and update rules, so an
+invalid combination (an MCA with dense SGD, a digital design with crossbar settings) is an error
+naming the key and what is allowed.
+
 Built-in designs live in archsim/hardware/designs/*.yaml (mca, digital32, digital_mp); a workload
 names one as `base` and overrides any field, e.g. `overrides: {tile: {adcs_per_array: 128}}`.
+Every knob moves time, energy or area; what each one moves is tested by
+tests/estimator/test_sensitivity.py.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt, TypeAdapter, field_validator
 
 from archsim.config.base import Strict
 from archsim.config.errors import ConfigError
@@ -19,112 +26,260 @@ from archsim.resources import design_dir
 
 BUILTIN_DIR = design_dir()
 
+#: Element-wise op kinds of the digital unit (trace VectorOps and the post-ops of MVMs).
+VECTOR_KINDS = ("activation", "derivative", "output_error", "quantize", "scale", "pool", "batchnorm",
+                "residual_add", "partial_sum")
 
-class Crossbar(Strict):
-    """PCM crossbar arrays holding the weights as differential pairs W = β·(G⁺ − G⁻)."""
-
-    rows: PositiveInt = Field(256, description="rows per array (used when mapping = tiled)")
-    cols: PositiveInt = Field(256, description="device columns per array (used when mapping = tiled)")
-    devices_per_weight: Literal[1, 2] = Field(2, description="2 = differential pair, 1 = device + reference")
-    mapping: Literal["per_layer", "tiled"] = Field(
-        "per_layer", description="per_layer: one array set sized to each layer; tiled: rows×cols arrays")
+Capacity = Union[PositiveFloat, Literal["fit"]]
+CAPACITY_HELP = ("stated capacity in KB: sets access energy and leakage, and what does not fit goes to DRAM; "
+                 "'fit' = exactly the workload's working set (the reference table's all-on-chip assumption)")
 
 
-class Tile(Strict):
-    """Computational-memory tile periphery: PWM DACs, integration, ADCs."""
-
-    dac_bits: PositiveInt = Field(8, le=16)
-    adc_bits: PositiveInt = Field(8, le=16)
-    adcs_per_array: PositiveInt = Field(256, description="ADCs shared by the output lines of one array")
-    integration_ns: PositiveFloat = Field(128.0, description="MVM integration time (8-bit PWM at 2 GHz ≈ 128 ns)")
-    adc_conversion_ns: PositiveFloat = Field(5.0, description="time per conversion at adc_bits")
-
-
+# -- units shared by both design types ------------------------------------------------------------
 class Sram(Strict):
-    """An SRAM: banks × width; each bank serves one access per cycle (single port)."""
+    """An on-chip SRAM: `capacity_kb` in `banks` banks of `width_bits` words; each bank serves one
+    access per cycle (a read and a write with 2 ports)."""
 
-    banks: PositiveInt = 1
-    width_bits: PositiveInt = 64
-    ports: Literal[1, 2] = Field(1, description="2 = a read and a write in the same cycle")
-    clock_ghz: PositiveFloat = 1.0
-
-
-class MacArray(Strict):
-    """Digital multiply-accumulate array (digital designs)."""
-
-    lanes: PositiveInt = 32
-    weight_bits: PositiveInt = Field(32, le=64)
-    act_bits: PositiveInt = Field(32, le=64)
-    acc_bits: PositiveInt = Field(32, le=64)
-    clock_ghz: PositiveFloat = 1.0
+    capacity_kb: Capacity = Field(256.0, description=CAPACITY_HELP)
+    banks: PositiveInt = Field(1, description="independent banks: accesses per cycle (time)")
+    width_bits: PositiveInt = Field(64, description="word width: bits per access (time, energy per access)")
+    ports: Literal[1, 2] = Field(1, description="2 = a read and a write in the same cycle (time)")
+    clock_ghz: PositiveFloat = Field(1.0, description="access clock (time)")
 
 
 class DigitalUnit(Strict):
     """Vector unit for activations, derivatives, errors, quantisation, pooling, partial sums."""
 
-    lanes: PositiveInt = 4
-    data_bits: PositiveInt = Field(16, le=64)
-    clock_ghz: PositiveFloat = 1.0
+    lanes: PositiveInt = Field(4, description="element-wise lanes (time; leakage per lane)")
+    data_bits: PositiveInt = Field(16, le=64, description="datapath width (energy per op)")
+    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
     cycles_per_op: dict[str, PositiveFloat] = Field(
-        default_factory=lambda: {"activation": 1.0, "derivative": 1.0, "output_error": 1.0, "quantize": 1.0,
-                                 "scale": 1.0, "pool": 1.0, "batchnorm": 1.0, "residual_add": 1.0,
-                                 "partial_sum": 1.0},
-        description="cycles per element per lane for each vector-op kind")
+        default_factory=dict,
+        description="cycles per element per lane for each op kind (time); kinds not listed take 1 cycle. "
+                    f"Kinds: {', '.join(VECTOR_KINDS)}")
+
+    @field_validator("cycles_per_op")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(VECTOR_KINDS))
+        if unknown:
+            raise ValueError(f"unknown op kind(s) {', '.join(unknown)}; allowed: {', '.join(VECTOR_KINDS)}")
+        return v
+
+    def cycles(self, kind: str) -> float:
+        return self.cycles_per_op.get(kind, 1.0)
 
 
 class ChiUnit(Strict):
     """χ accumulator: for each non-zero outer-product entry read χ, add, compare to ε, write χ."""
 
-    lanes: PositiveInt = 1
-    chi_bits: PositiveInt = Field(32, le=64)
-    clock_ghz: PositiveFloat = 1.0
-
-
-class Programming(Strict):
-    """PCM programming circuit: parallel write heads issuing SET/RESET pulses."""
-
-    write_heads: PositiveInt = 1
-    set_pulse_ns: PositiveFloat = 50.0
-    reset_pulse_ns: PositiveFloat = 50.0
-    verify_read_ns: PositiveFloat = 100.0
-    overlap_with_digital: bool = Field(True, description="pulses run in parallel with the χ unit")
+    lanes: PositiveInt = Field(1, description="entries accumulated per cycle (time; leakage per lane)")
+    chi_bits: PositiveInt = Field(32, le=64, description="χ word width (χ memory size, energy per access)")
+    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
 
 
 class Bus(Strict):
     """On-chip bus between tiles, SRAMs and digital units."""
 
-    width_bits: PositiveInt = 64
-    clock_ghz: PositiveFloat = 1.0
+    width_bits: PositiveInt = Field(64, description="bits per cycle (time)")
+    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
 
 
+class Dram(Strict):
+    """Off-chip DRAM behind the on-chip buffers: holds what does not fit in them. Energy per bit is
+    the tech file's `dram_access_bit`; background power is not modelled."""
+
+    enabled: bool = Field(True, description="false: every working set must fit on chip, else an error names "
+                                            "the buffer that is too small")
+    bandwidth_gb_s: PositiveFloat = Field(25.6, description="sustained bandwidth, GB/s (time); 25.6 = one "
+                                                            "LPDDR4-3200 x64 channel")
+    burst_bytes: PositiveInt = Field(64, description="smallest transfer: a sparse access moves a whole burst "
+                                                     "(energy and time of sparse χ updates in DRAM)")
+
+
+class Programming(Strict):
+    """PCM programming circuit: parallel write heads issuing SET/RESET pulses and verify reads; the
+    weight update, refresh and (shared mapping) reprogramming all share these heads."""
+
+    write_heads: PositiveInt = Field(1, description="pulses issued in parallel (time)")
+    set_pulse_ns: PositiveFloat = Field(50.0, description="SET pulse width (time)")
+    reset_pulse_ns: PositiveFloat = Field(50.0, description="RESET pulse width (time)")
+    verify_read_ns: PositiveFloat = Field(100.0, description="one verify / refresh-check read (time)")
+    overlap_with_digital: bool = Field(True, description="update pulses of a layer run while the χ unit works "
+                                                         "on the next layer (time)")
+
+
+# -- MCA-only units --------------------------------------------------------------------------------
+class Crossbar(Strict):
+    """PCM crossbar arrays holding the weights as differential pairs W = β·(G⁺ − G⁻). Every mapping
+    tiles a layer's (fan-in + bias) × outputs matrix onto rows × cols arrays (config/tiling.py)."""
+
+    rows: PositiveInt = Field(256, description="word lines per array (row tiles → partial sums)")
+    cols: PositiveInt = Field(256, description="weight columns (unit cells) per array, each cell holding "
+                                               "devices_per_weight devices")
+    devices_per_weight: Literal[1, 2] = Field(2, description="2 = differential pair, 1 = device + reference "
+                                                             "(read energy, devices)")
+    mapping: Literal["per_layer", "shared", "tiled"] = Field(
+        "per_layer", description="per_layer: dedicated arrays for every layer, tiled to rows × cols; shared: "
+                                 "`shared_arrays` arrays time-multiplexed over the layers, reprogrammed when a "
+                                 "layer is not resident (inference only); tiled: old name of per_layer")
+    shared_arrays: PositiveInt | None = Field(None, description="shared mapping: arrays on chip")
+    program_target_bits: PositiveInt = Field(
+        8, le=32, description="shared mapping: bits per weight fetched to reprogram a tile (DRAM traffic)")
+
+    @field_validator("shared_arrays")
+    @classmethod
+    def _shared_needs_count(cls, v, info):
+        mapping = info.data.get("mapping")
+        if mapping == "shared" and v is None:
+            raise ValueError("mapping: shared needs shared_arrays (the number of arrays on chip)")
+        if mapping != "shared" and v is not None:
+            raise ValueError(f"shared_arrays is used only with mapping: shared (got mapping: {mapping})")
+        return v
+
+    @property
+    def dedicated(self) -> bool:
+        return self.mapping in ("per_layer", "tiled")
+
+
+class Tile(Strict):
+    """Computational-memory tile periphery: input DACs, integration, column ADCs."""
+
+    input_encoding: Literal["pwm", "bit_serial"] = Field(
+        "pwm", description="pwm: one read whose pulse width encodes the input in 2^dac_bits steps; bit_serial: "
+                           "dac_bits reads of one input bit each, every one converted and shift-added")
+    dac_bits: PositiveInt = Field(8, le=16, description="input resolution (read time and energy)")
+    pwm_step_ns: PositiveFloat = Field(0.5, description="pwm: one pulse-width step; a read integrates for "
+                                                        "2^dac_bits steps (8 bits → 128 ns, HERMES core)")
+    bit_pulse_ns: PositiveFloat = Field(10.0, description="bit_serial: read pulse (integration) of one bit")
+    adc_bits: PositiveInt = Field(8, le=16, description="ADC resolution (conversion energy and time)")
+    adcs_per_array: PositiveInt = Field(256, description="ADCs per array, ≤ crossbar.cols; fewer ADCs than "
+                                                         "output lines multiplex them (time, leakage, area)")
+    adc_conversion_ns: PositiveFloat = Field(5.0, description="time per conversion at 8 bits (SAR: ∝ adc_bits)")
+
+    @property
+    def read_window_ns(self) -> float:
+        """Integration window of one read: PWM 2^bits steps; bit-serial one bit pulse."""
+        return 2 ** self.dac_bits * self.pwm_step_ns if self.input_encoding == "pwm" else self.bit_pulse_ns
+
+    @property
+    def reads_per_mvm(self) -> int:
+        """Crossbar reads (integrations + conversions) per MVM: 1 for PWM, dac_bits for bit-serial."""
+        return 1 if self.input_encoding == "pwm" else self.dac_bits
+
+
+class MacArray(Strict):
+    """Digital MAC array of rows × cols processing elements (digital designs). A layer is mapped onto
+    it per its dataflow (hardware/mapping.py); a layer smaller than the array leaves PEs idle."""
+
+    rows: PositiveInt = Field(8, description="PE rows: output positions (output_stationary) or fan-in "
+                                             "(weight_stationary) in parallel (time; leakage per PE)")
+    cols: PositiveInt = Field(32, description="PE columns: output channels in parallel (time; leakage per PE)")
+    acc_bits: PositiveInt = Field(32, le=64, description="accumulator / partial-sum width (energy)")
+    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols
+
+
+# -- the two design types --------------------------------------------------------------------------
 class Design(Strict):
-    """A complete design point. `type` selects how trace steps execute (mca or digital)."""
+    """Fields every design has. `Design.model_validate(data)` returns an McaDesign or a
+    DigitalDesign, chosen by `type`."""
 
     kind: Literal["design"] = "design"
     version: Literal[1] = 1
     name: str
-    type: Literal["mca", "digital"]
     description: str = ""
-    update: Literal["chi_threshold", "dense_sgd"] = Field(
-        description="chi_threshold: χ accumulation with ε threshold; dense_sgd: every weight every image")
-    update_quant_bits: PositiveInt = Field(3, le=32, description="bits of x and δ in the outer product")
-    weight_bits: PositiveInt = Field(32, le=64, description="stored weight precision (digital designs)")
-    act_bits: PositiveInt = Field(8, le=32, description="activation / error precision in SRAM")
-    zero_skipping: bool = Field(False, description="digital: gate weight reads and MACs of zero inputs "
-                                                   "(saves energy, not cycles)")
+    act_bits: PositiveInt = Field(8, le=32, description="activation / error precision in SRAM and on the bus")
+    digital_unit: DigitalUnit = DigitalUnit()
+    activation_sram: Sram = Sram(capacity_kb=256.0, banks=1, width_bits=32, ports=2)
+    bus: Bus = Bus()
+    dram: Dram = Dram()
+
+    TYPES: ClassVar[tuple[str, ...]] = ("mca", "digital")
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args, **kwargs):  # type: ignore[override]
+        if cls is not Design:
+            return super().model_validate(obj, *args, **kwargs)
+        if not isinstance(obj, dict) or obj.get("type") not in cls.TYPES:
+            _TypeTag.model_validate(obj if isinstance(obj, dict) else {"type": obj})
+        return _DESIGN.validate_python(obj, *args, **kwargs)
+
+
+class _TypeTag(Strict):
+    """Only the `type` of a design: a missing or unknown type is reported at key `type`."""
+
+    model_config = {**Strict.model_config, "extra": "ignore"}
+    type: Literal["mca", "digital"]
+
+
+class McaDesign(Design):
+    """Mixed-precision computational memory: PCM crossbars for both MVM directions, a digital unit, a χ
+    accumulator in high-precision memory and single-shot SET programming."""
+
+    type: Literal["mca"]
+    update: Literal["chi_threshold"] = Field(
+        "chi_threshold", description="the MCA always accumulates η·δ·xᵀ in χ and pulses where |χ| ≥ ε")
+    update_quant_bits: PositiveInt = Field(3, le=32, description="bits of x and δ in the outer product (energy)")
     crossbar: Crossbar = Crossbar()
     tile: Tile = Tile()
-    mac_array: MacArray = MacArray()
-    digital_unit: DigitalUnit = DigitalUnit()
     chi_unit: ChiUnit = ChiUnit()
-    weight_sram: Sram = Sram(banks=4, width_bits=256)
-    activation_sram: Sram = Sram()
-    chi_sram: Sram = Sram()
-    activation_sram_kb: PositiveFloat = Field(8.0, description="activation buffer size, KB")
+    chi_sram: Sram = Sram(capacity_kb=1024.0, banks=1, width_bits=32)
     programming: Programming = Programming()
-    bus: Bus = Bus()
+
+    @field_validator("tile")
+    @classmethod
+    def _adcs_fit_columns(cls, tile: Tile, info) -> Tile:
+        xbar = info.data.get("crossbar")
+        if xbar is not None and tile.adcs_per_array > xbar.cols:
+            raise ValueError(f"adcs_per_array ({tile.adcs_per_array}) exceeds crossbar.cols ({xbar.cols}); "
+                             f"allowed: 1 to {xbar.cols} ADCs per array (an ADC serves at least one column)")
+        return tile
 
 
+class DigitalDesign(Design):
+    """A digital accelerator: weights in SRAM (and DRAM when they do not fit) feeding a MAC array with
+    an explicit dataflow; dense SGD or the MCA's χ-threshold update on digital weights."""
+
+    type: Literal["digital"]
+    update: Literal["dense_sgd", "chi_threshold"] = Field(
+        description="dense_sgd: every weight updated every batch; chi_threshold: χ accumulation, a weight "
+                    "changes by one LSB where |χ| ≥ ε")
+    dataflow: Literal["weight_stationary", "output_stationary"] = Field(
+        "output_stationary", description="weight_stationary: weights stay in the PEs while every position and "
+                                         "image of the batch streams through (weight reuse; partial sums go "
+                                         "to SRAM); output_stationary: outputs accumulate in the PEs, weights "
+                                         "re-read once per tile of rows positions")
+    weight_bits: PositiveInt = Field(32, le=64, description="stored weight precision (memory, energy)")
+    zero_skipping: bool = Field(False, description="gate weight reads and MACs of inputs that are exactly 0 at "
+                                                   "≤ 8 bits (energy, not cycles)")
+    mac_array: MacArray = MacArray()
+    weight_sram: Sram = Sram(capacity_kb=1024.0, banks=4, width_bits=256)
+    update_quant_bits: PositiveInt | None = Field(None, le=32, description="chi_threshold: bits of x and δ "
+                                                                           "in the outer product (default 3)")
+    chi_unit: ChiUnit | None = Field(None, description="chi_threshold only (default ChiUnit())")
+    chi_sram: Sram | None = Field(None, description="chi_threshold only (default 1 MB, 1 bank, 32 bits)")
+
+    @field_validator("update_quant_bits", "chi_unit", "chi_sram")
+    @classmethod
+    def _chi_fields_need_chi_update(cls, v, info):
+        rule = info.data.get("update")
+        if rule == "chi_threshold":
+            if v is None:
+                return {"update_quant_bits": 3, "chi_unit": ChiUnit(),
+                        "chi_sram": Sram(capacity_kb=1024.0, banks=1, width_bits=32)}[info.field_name]
+        elif v is not None:
+            raise ValueError(f"only used with update: chi_threshold (this design has update: {rule})")
+        return v
+
+
+_DESIGN = TypeAdapter(Annotated[Union[McaDesign, DigitalDesign], Field(discriminator="type")])
+
+
+# -- loading ---------------------------------------------------------------------------------------
 def builtin_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
 
@@ -162,8 +317,8 @@ def base_design_data(base: str, relative_to: str | Path | None = None) -> tuple[
 
 
 def build_design(base: str, name: str | None = None, overrides: dict | None = None,
-                 workload_file: str | Path | None = None, key: str = "designs") -> Design:
-    """A validated Design: base data + overrides; errors name the workload key that caused them."""
+                 workload_file: str | Path | None = None, key: str = "designs") -> McaDesign | DigitalDesign:
+    """A validated design: base data + overrides; errors name the workload key that caused them."""
     data, path = base_design_data(base, workload_file)
     if overrides:
         data = deep_merge(data, overrides)

@@ -57,8 +57,12 @@ class InferenceStudyConfig(Strict):
     data_dir: str | None = Field(None, description="MNIST folder, relative to the workload; default: ARCHSIM_DATA / cache")
     training: TrainingConfig = TrainingConfig()
     hwa: HWAConfig = HWAConfig()
-    device_model: str = Field("../tech/pcm_inference.yaml",
-                              description="inference PCM model YAML, relative to the workload; 'builtin' = the repo's")
+    device_model: str = Field("builtin",
+                              description="inference PCM model YAML, relative to the workload; 'builtin' = the "
+                                          "packaged tech/pcm_inference.yaml")
+    weights: str | None = Field(None, description="trained FP32 weights (.npz in FunctionalNetwork.state() layout, "
+                                                  "e.g. from `archsim import --weights`), relative to the workload: "
+                                                  "no software training, these weights are programmed")
     g_max_us: float = Field(25.0, gt=0, description="conductance of the largest |W| of each layer")
     program_verify: ProgramVerifyConfig = ProgramVerifyConfig()
     array_rows: PositiveInt = Field(

@@ -51,7 +51,7 @@ def _tag_model(candidates: list[type[BaseModel]], tag: str) -> type[BaseModel] |
 def _walk(model: type[BaseModel], loc: tuple) -> tuple[list[str], list[str] | None]:
     """Display path of `loc` (union tags dropped) and the keys allowed where it ends."""
     shown: list[str] = []
-    candidates: list[type[BaseModel]] = [model]
+    candidates: list[type[BaseModel]] = [model, *model.__subclasses__()]  # a base's subclasses: its union
     current: type[BaseModel] | None = model
     for part in loc[:-1]:
         if isinstance(part, int) or current is None:

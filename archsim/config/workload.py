@@ -26,19 +26,36 @@ class DesignRef(Strict):
 class AnalyticalUpdate(Strict):
     """Stated per-image sparsity of the weight update (used when no functional run measures it)."""
 
-    x_nonzero_fraction: float = Field(0.5, gt=0, le=1, description="non-zero quantised inputs / rows")
-    d_nonzero_fraction: float = Field(0.02, gt=0, le=1, description="non-zero quantised errors / cols")
+    x_nonzero_fraction: float = Field(0.5, gt=0, le=1, description="non-zero quantised inputs / rows, per position")
+    d_nonzero_fraction: float = Field(0.02, gt=0, le=1, description="non-zero quantised errors / cols, per position")
     set_pulses_per_image: float = Field(0.5, ge=0, description="device SET pulses per image, whole network")
     refresh_interval_images: PositiveInt = 100
     saturated_fraction_per_refresh: float = Field(
         1e-4, ge=0, le=1, description="fraction of pairs found saturated at each refresh")
 
 
+class CrossbarStats(Strict):
+    """Stated device and input statistics of the crossbar reads (a functional run may measure them)."""
+
+    mean_conductance_us: float = Field(
+        5.0, gt=0, le=100, description="mean conductance of the devices read in an MVM, µS (stated: mid-range of "
+                                       "trained pairs, SPEC init 1.6 µS, refresh above 9 µS)")
+    input_duty: float = Field(0.5, gt=0, le=1, description="mean share of its read window an input line is driven "
+                                                           "(PWM: mean |x| / full scale; bit-serial: share of 1 bits)")
+    program_iterations: float = Field(
+        10.0, ge=1, description="mean program-and-verify iterations per device when a tile is reprogrammed (shared "
+                                "mapping; stated, SPEC: ≤ 55); the PCM inference study measures it")
+
+
 class TraceConfig(Strict):
-    """Where the trace's update statistics come from, and stated input sparsity."""
+    """Where the trace's statistics come from, and the stated ones."""
 
     source: Literal["analytical", "functional"] = "analytical"
     update: AnalyticalUpdate = AnalyticalUpdate()
+    crossbar: CrossbarStats = CrossbarStats()
+    optimizer: Literal["sgd", "momentum"] = Field(
+        "sgd", description="momentum: a dense high-precision velocity read-modify-write per weight per batch in the "
+                           "digital unit (a functional run sets this from its own optimizer)")
     error_zero_fraction_8bit: float = Field(
         0.0, ge=0, lt=1, description="back-propagated errors that quantise to exactly 0 at ≤ 8 bits "
                                      "(designs with zero_skipping gate their weight reads and MACs)")
@@ -89,10 +106,19 @@ class Workload(Strict):
     version: Literal[1]
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    tech: str = Field("../tech/14lpp.yaml", description="technology YAML, relative to this file")
+    tech: str = Field("14lpp", description="built-in technology name (e.g. 14lpp) or a YAML relative to this file")
     network: Network
     mode: Literal["train", "infer"]
-    batch_size: PositiveInt = 1
+    batch_size: PositiveInt = Field(1, description="images per batch: weights are reused across a batch and "
+                                                   "training updates (programs) once per batch")
+    stream_batches: PositiveInt | None = Field(
+        None, le=64, description="batches simulated back to back: single-image latency from the first, steady-state "
+                                 "throughput from their completions. Default: 3 for inference; 1 for training, whose "
+                                 "batches cannot overlap (each needs the weights the previous one updated)")
+
+    @property
+    def batches_to_simulate(self) -> int:
+        return self.stream_batches or (1 if self.mode == "train" else 3)
     designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
     trace: TraceConfig = TraceConfig()
     functional: FunctionalConfig | None = None

@@ -1,70 +1,70 @@
-"""What the discrete-event run recorded: action counts with their energies, and busy intervals."""
+"""What a discrete-event run recorded: action COUNTS with their op context, busy intervals and spans.
+
+No energy is stored here: accounting prices the counts with the component models of a tech file.
+Every count carries the context of the op that caused it (stage, layer, batch), which travels with
+the SimPy process that did the work: a background process (refresh) books to the op that started it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
-class ActionRecord:
-    """`count` actions of one kind on one unit during one stage, at `energy_pj_each`."""
+class OpContext:
+    """Which op a piece of work belongs to: its stage, layer, batch and image group in the stream."""
 
     stage: str
-    component: str  # energy-breakdown category, e.g. "ADC", "χ SRAM"
-    unit: str       # unit instance, e.g. "adc_bank[dense1]"
-    action: str
-    count: float
-    energy_pj_each: float
     layer: str = ""
+    batch: int = 0
+    group: int = 0
 
-    @property
-    def energy_pj(self) -> float:
-        return self.count * self.energy_pj_each
+    def at(self, **changes) -> "OpContext":
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
-class BusyRecord:
-    """A unit held from start_ns to end_ns during `stage` (for timelines and group latencies)."""
+class Busy:
+    """A unit held from start_ns to end_ns by the op of `ctx`, booked to energy-breakdown `category`."""
 
-    stage: str
+    ctx: OpContext
     unit: str
-    component: str
+    category: str
     start_ns: float
     end_ns: float
 
 
 @dataclass(frozen=True)
-class OpSpan:
-    """One trace op (of `layer`) from its start to its end in the schedule."""
+class Span:
+    """When something ran: `kind` is 'op' (one trace op), 'stage' (one stage of one image group) or
+    'batch' (a whole batch, its update included)."""
 
-    stage: str
-    layer: str
-    op: str
+    kind: str
+    ctx: OpContext
+    name: str
     start_ns: float
     end_ns: float
 
 
 @dataclass
 class Ledger:
-    """Accumulates ActionRecords and BusyRecords; stage spans are set by the stage processes."""
+    """Counts keyed by (stage, layer, batch, unit, action); busy intervals; spans."""
 
-    actions: list[ActionRecord] = field(default_factory=list)
-    busy: list[BusyRecord] = field(default_factory=list)
-    stage_spans: dict[str, tuple[float, float]] = field(default_factory=dict)
-    leakage_mw: dict[str, float] = field(default_factory=dict)  # component → static power
-    op_spans: list[OpSpan] = field(default_factory=list)
-    current_layer: str = ""  # layer of the op being issued; stamped on its actions
+    counts: dict[tuple[str, str, int, str, str], float] = field(default_factory=lambda: defaultdict(float))
+    busy: list[Busy] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
 
-    def act(self, stage: str, component: str, unit: str, action: str, count: float, energy_pj_each: float,
-            layer: str | None = None):
-        if count > 0:
-            self.actions.append(ActionRecord(stage, component, unit, action, float(count), float(energy_pj_each),
-                                             self.current_layer if layer is None else layer))
+    def count(self, ctx: OpContext, unit: str, action: str, n: float) -> None:
+        if n > 0:
+            self.counts[(ctx.stage, ctx.layer, ctx.batch, unit, action)] += float(n)
 
-    def hold(self, stage: str, unit: str, component: str, start_ns: float, end_ns: float):
+    def hold(self, ctx: OpContext, unit: str, category: str, start_ns: float, end_ns: float) -> None:
         if end_ns > start_ns:
-            self.busy.append(BusyRecord(stage, unit, component, start_ns, end_ns))
+            self.busy.append(Busy(ctx, unit, category, start_ns, end_ns))
 
-    def stage_latency_ns(self, stage: str) -> float:
-        start, end = self.stage_spans.get(stage, (0.0, 0.0))
-        return end - start
+    def span(self, kind: str, ctx: OpContext, name: str, start_ns: float, end_ns: float) -> None:
+        self.spans.append(Span(kind, ctx, name, start_ns, end_ns))
+
+    def spans_of(self, kind: str) -> list[Span]:
+        return [s for s in self.spans if s.kind == kind]

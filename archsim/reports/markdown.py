@@ -4,17 +4,47 @@ from __future__ import annotations
 
 import pandas as pd
 
+from typing import TYPE_CHECKING
+
 from archsim.config.tech import Tech
 from archsim.config.workload import Reference
-from archsim.estimate import Estimate
 from archsim.reports import tables
+
+if TYPE_CHECKING:
+    from archsim.estimate import Estimate
 
 
 def _md(df: pd.DataFrame, floatfmt: str = ".4g") -> str:
     return df.to_markdown(index=False, floatfmt=floatfmt)
 
 
-def summary_md(est: Estimate, tech: Tech, extra_sections: list[str] | None = None) -> str:
+def _hand_check_lines(est: "Estimate") -> list[str]:
+    lines = []
+    for design in est.sims:
+        h = tables.hand_check(est, design)
+        if h is None:
+            continue
+        ratio = h["model_pj_per_mac"] / h["hand_pj_per_mac"]
+        lines.append(
+            f"- **{design}**: model {h['model_pj_per_mac']:.3g} pJ/MAC (whole forward stage: vector ops, bus and "
+            f"leakage included); by hand {h['hand_pj_per_mac']:.3g} pJ/MAC = MAC {h['mac_pj_per_mac']:.3g} "
+            f"+ weight SRAM {h['weight_sram_pj_per_mac']:.3g} (each weight read feeds {h['weight_reuse']:.3g} MACs) "
+            f"+ activation SRAM {h['activation_sram_pj_per_mac']:.3g} + DRAM {h['dram_pj_per_mac']:.3g}; "
+            f"model / hand = {ratio:.2f}")
+    return lines
+
+
+def _layer_md(est: "Estimate") -> str:
+    layers = tables.layer_table(est)
+    cols = ["design", "layer", "macs", "adc_conversions", "arrays", "utilisation", "partial_sum_adds",
+            "sram_bytes", "dram_bytes", "bus_bytes"]
+    per = layers.groupby(["design", "layer"], sort=False).agg(
+        {"macs": "sum", "adc_conversions": "sum", "arrays": "first", "utilisation": "first",
+         "partial_sum_adds": "sum", "sram_bytes": "sum", "dram_bytes": "sum", "bus_bytes": "sum"}).reset_index()
+    return _md(per[cols], ".4g")
+
+
+def summary_md(est: "Estimate", tech: Tech, extra_sections: list[str] | None = None) -> str:
     w = est.workload
     st = tables.stage_table(est)
     wide = st.pivot(index="design", columns="stage", values=["energy_nJ", "latency_us"])
@@ -28,31 +58,35 @@ def summary_md(est: Estimate, tech: Tech, extra_sections: list[str] | None = Non
     comp = tables.component_table(est)
     comp.columns = [f"{d} {s}" for d, s in comp.columns]
     facts = tables.facts_table(est)
-    prims = pd.DataFrame([(k, p.energy_pj, p.latency_ns, p.leakage_mw, p.source) for k, p in tech.primitives.items()],
-                         columns=["primitive", "energy_pj", "latency_ns", "leakage_mW", "source"])
+    prims = pd.DataFrame([(k, p.energy_pj, p.voltage_v, p.leakage_mw, p.area_um2, p.source)
+                          for k, p in tech.primitives.items()],
+                         columns=["primitive", "energy_pj", "voltage_v", "leakage_mW", "area_um2", "source"])
     layers = tables.layer_table(est)
-    agg = {"adc_conversions": "sum", "macs": "sum"}
-    counts = layers.groupby("design", sort=False).agg(agg).reset_index()
-    weighted = layers[layers.mvm_cycles > 0].drop_duplicates(["design", "layer"])
-    counts["mvm_cycles"] = counts.design.map(weighted.groupby("design").mvm_cycles.sum()).fillna(0)
-    if "arrays" in weighted:
-        counts["arrays"] = counts.design.map(weighted.groupby("design").arrays.sum()).fillna(0)
+    counts = layers.groupby("design", sort=False)[["macs", "adc_conversions", "partial_sum_adds", "sram_bytes",
+                                                   "dram_bytes", "bus_bytes"]].sum().reset_index()
+    hand = _hand_check_lines(est)
     parts = [
-        f"# {w.name}: energy and latency per image",
+        f"# {w.name}: energy and latency",
         "",
         f"{w.description}".strip(),
         "",
-        f"- mode: **{w.mode}**, batch size {w.batch_size}, network `{w.network.name}`",
-        f"- trace: **{est.trace.source}** update statistics",
+        f"- mode: **{w.mode}**, batch size **{w.batch_size}**, network `{w.network.name}`",
+        f"- trace: **{est.trace.source}** statistics; optimizer {est.trace.optimizer}",
         f"- technology: `{tech.name}` ({tech.node_nm:g} nm)",
+        f"- simulated stream: {w.batches_to_simulate} batch(es) of {w.batch_size} image(s) per design",
         "",
-        "## Per stage (energy in nJ, time in µs, per image)",
+        "## Per stage (energy in nJ per image, time in µs for the first image)",
         "",
         _md(shape),
         "",
-        "## Totals",
+        "## Totals: per image, per batch, and the steady-state stream",
         "",
-        _md(tot),
+        "`latency_us`: one image from start to end of its stages on an idle machine; `images_per_s`: the steady "
+        "state of the simulated stream (pipelining across images where units allow), not 1/latency: the "
+        "completions of its second half, bounded by the busiest unit's time per image (`bottleneck`); "
+        "`power_mW` = energy per image × images/s. Leakage per image is static power × the stream's time per image.",
+        "",
+        _md(tot.merge(tables.batch_table(est), on="design")),
         "",
         "## Ratios against the first design",
         "",
@@ -62,13 +96,27 @@ def summary_md(est: Estimate, tech: Tech, extra_sections: list[str] | None = Non
         "",
         comp.reset_index().to_markdown(index=False, floatfmt=".4g"),
         "",
-        "Energy = Σ action counts × per-action energy (actions.csv) + leakage × stage time.",
-        "Latency comes from the discrete-event schedule (timeline_<design>.png).",
+        "Energy = Σ action counts × per-action energy of the component models (actions.csv) + leakage × time.",
+        "Latency comes from the discrete-event schedule (timeline_<design>.png shows the stream).",
         "",
-        "## Work per image (all layers; per layer in layers.csv)",
+        "## Work per image (all layers)",
         "",
         _md(counts),
         "",
+        "## Per layer (per image; by stage in layers.csv)",
+        "",
+        "arrays: crossbar arrays of the layer; utilisation: MCA cells holding a weight, digital MACs per PE cycle "
+        "(forward); partial_sum_adds: row/column-tile partial sums added in the digital unit; bytes moved at each "
+        "level (SRAM buffers, DRAM, bus).",
+        "",
+        _layer_md(est),
+        "",
+    ]
+    if hand:
+        parts += ["## Hand check: digital energy per MAC (forward)", "",
+                  "MAC energy + SRAM/DRAM access energy amortised by the dataflow's reuse, against the model:", "",
+                  *hand, ""]
+    parts += [
         "## Design facts",
         "",
         _md(facts) if len(facts) else "(none)",

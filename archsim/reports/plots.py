@@ -8,9 +8,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from archsim.estimate import Estimate  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from archsim.estimate import Estimate
 
 STAGE_COLORS = {"forward": "#4C72B0", "backward": "#DD8452", "update": "#55A868"}
 MAX_TIMELINE_ROWS = 24
@@ -21,7 +25,7 @@ def component_colors(components) -> dict[str, tuple]:
     return {c: cmap(i % 20) for i, c in enumerate(sorted(components))}
 
 
-def energy_breakdown(est: Estimate, path: Path) -> None:
+def energy_breakdown(est: "Estimate", path: Path) -> None:
     """Stacked bars: energy per stage split by component, one panel per design (own scale)."""
     designs = list(est.sims)
     colors = component_colors(est.energy.component.unique())
@@ -49,28 +53,45 @@ def energy_breakdown(est: Estimate, path: Path) -> None:
     plt.close(fig)
 
 
-def timeline(est: Estimate, design: str, path: Path) -> None:
-    """Gantt chart of one image: when each unit is busy, coloured by stage."""
-    sim = est.sims[design]
-    busy = pd.DataFrame([(b.stage, b.unit, b.component, b.start_ns, b.end_ns) for b in sim.ledger.busy],
-                        columns=["stage", "unit", "component", "start", "end"])
+def _merged(starts: np.ndarray, ends: np.ndarray, gap: float) -> list[tuple[float, float]]:
+    """Intervals as (start, width), neighbours closer than `gap` merged (the figure cannot show them apart)."""
+    order = np.argsort(starts)
+    out: list[list[float]] = []
+    for s, e in zip(starts[order], ends[order]):
+        if out and s - out[-1][1] <= gap:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e - s) for s, e in out]
+
+
+def timeline(est: "Estimate", design: str, path: Path) -> None:
+    """Gantt chart of the simulated stream: when each unit is busy, coloured by stage, batches in
+    alternating shades, a dotted line where each batch completes."""
+    sim = est.streams[design]
+    busy = pd.DataFrame([(b.ctx.stage, b.ctx.batch % 2, b.unit, b.category, b.start_ns, b.end_ns)
+                         for b in sim.ledger.busy], columns=["stage", "odd", "unit", "component", "start", "end"])
     key = "unit" if busy.unit.nunique() <= MAX_TIMELINE_ROWS else "component"
     rows = list(dict.fromkeys(busy.sort_values("start")[key]))
-    total_ns = max((e for _, e in sim.ledger.stage_spans.values()), default=1.0)
+    total_ns = max(sim.batch_done_ns, default=1.0)
     unit, scale = ("µs", 1e-3) if total_ns > 2000 else ("ns", 1.0)
-    fig, ax = plt.subplots(figsize=(10, 0.35 * len(rows) + 1.6))
-    for (stage, row), sub in busy.groupby(["stage", key], sort=False):
-        spans = list(zip(sub.start * scale, (sub.end - sub.start) * scale))
+    fig, ax = plt.subplots(figsize=(10, 0.35 * len(rows) + 1.8))
+    gap = total_ns / 4000
+    for (stage, odd, row), sub in busy.groupby(["stage", "odd", key], sort=False):
+        spans = [(s * scale, w * scale) for s, w in _merged(sub.start.to_numpy(), sub.end.to_numpy(), gap)]
         y = rows.index(row)
-        ax.broken_barh(spans, (y - 0.35, 0.7), color=STAGE_COLORS.get(stage, "grey"))
-    for stage, (s, e) in sim.ledger.stage_spans.items():
-        ax.axvline(e * scale, color="grey", lw=0.6, ls=":")
+        ax.broken_barh(spans, (y - 0.35, 0.7), color=STAGE_COLORS.get(stage, "grey"), alpha=0.55 if odd else 1.0)
+    for t in sim.batch_done_ns:
+        ax.axvline(t * scale, color="grey", lw=0.6, ls=":")
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel(f"time within one image ({unit})")
+    ax.set_xlabel(f"time ({unit}); dotted: a batch of {sim.trace.batch_size} image(s) completes")
     ax.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in STAGE_COLORS.values()], list(STAGE_COLORS),
               loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=8, frameon=False)
-    ax.set_title(f"{est.workload.name} on {design}: busy units per image ({total_ns / 1e3:.4g} µs)", loc="left")
+    ips = est.stream.set_index("design").images_per_s[design]
+    rate = f"{ips:,.0f}" if ips >= 10 else f"{ips:.3g}"
+    fig.suptitle(f"{est.workload.name} on {design}: {sim.batches} batches streamed, {rate} images/s",
+                 x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from archsim.accounting.energy import action_table
 from archsim.config.tech import Tech
-from archsim.estimate import Estimate
 from archsim.reports import plots, tables
 from archsim.reports.io import StagedReport
 from archsim.reports.markdown import summary_md, validation_md
 from archsim.reports.validation import validation_table
 from archsim.trace.table import trace_table
 
+if TYPE_CHECKING:
+    from archsim.estimate import Estimate
 
-def write_report(est: Estimate, tech: Tech, out_dir: Path, extra_sections: list[str] | None = None,
+
+def write_report(est: "Estimate", tech: Tech, out_dir: Path, extra_sections: list[str] | None = None,
                  extra_tables: dict[str, pd.DataFrame] | None = None) -> tuple[list[Path], pd.DataFrame | None]:
     """All estimator outputs for one workload into `out_dir`; returns (files, validation table)."""
     val = None
     with StagedReport(out_dir) as rep:
         rep.csv("energy.csv", est.energy[["design", "stage", "component", "energy_pj"]])
         rep.csv("latency.csv", est.latency[["design", "stage", "latency_ns"]])
-        acts = pd.concat([action_table(s).assign(design=n) for n, s in est.sims.items()], ignore_index=True)
-        rep.csv("actions.csv", acts[["design", "stage", "component", "unit", "action", "count", "energy_pj_each",
-                                     "energy_pj"]])
+        rep.csv("actions.csv", tables.actions_table(est))
         rep.csv("layers.csv", tables.layer_table(est))
+        rep.csv("stream.csv", est.stream)
         rep.csv("trace.csv", trace_table(est.trace))
         for name, df in (extra_tables or {}).items():
             rep.csv(name, df)
@@ -45,14 +46,16 @@ def write_report(est: Estimate, tech: Tech, out_dir: Path, extra_sections: list[
     return files, val
 
 
-def terminal_summary(est: Estimate, val: pd.DataFrame | None) -> str:
+def terminal_summary(est: "Estimate", val: pd.DataFrame | None) -> str:
     """A compact one-screen table: per design, energy per stage, total energy, time, throughput."""
     st = tables.stage_table(est)
     tot = tables.totals(est).set_index("design")
     stages = [s for s in tables.STAGE_ORDER if s != "total" and s in set(st.stage)]
     head = f"{'design':<14}" + "".join(f"{s + ' nJ':>13}" for s in stages) + \
         f"{'total nJ':>13}{'time µs':>10}{'images/s':>11}"
-    lines = [f"{est.workload.name} ({est.workload.mode}, trace: {est.trace.source})", head, "-" * len(head)]
+    lines = [f"{est.workload.name} ({est.workload.mode}, batch size {est.workload.batch_size}, trace: "
+             f"{est.trace.source}; energy per image, time of one image, images/s of the simulated stream)",
+             head, "-" * len(head)]
     for d in est.sims:
         row = st[st.design == d].set_index("stage")
         lines.append(f"{d:<14}" + "".join(f"{row.loc[s, 'energy_nJ']:>13.4g}" for s in stages)

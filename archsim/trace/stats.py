@@ -13,9 +13,13 @@ from dataclasses import asdict, dataclass
 class LayerUpdateStats:
     """Average per training image, for one weighted layer (rows × cols weight matrix).
 
-    x_nonzero: non-zero entries of the (quantised) layer input used in the update (≤ rows).
-    d_nonzero: non-zero entries of the (quantised) layer error used in the update (≤ cols).
-    nonzero_updates: non-zero outer-product entries δ·xᵀ; each costs one χ read + write.
+    This is the interface with the functional engine: every field is a per-image average (a batch
+    of B images does B times this work; its pulses are issued once per batch).
+
+    x_nonzero: non-zero entries of the (quantised) layer input per position (≤ rows).
+    d_nonzero: non-zero entries of the (quantised) layer error per position (≤ cols).
+    nonzero_updates: non-zero outer-product entries δ·xᵀ of the image, summed over its conv
+        positions; each is one χ accumulation (read, add, compare, write).
     set_pulses: SET pulses applied to devices by the weight update.
     reset_pulses: RESET pulses (refresh of saturated pairs; depression in one-device mode).
     refresh_reads: device conductance reads spent detecting saturated pairs (amortised).

@@ -19,13 +19,16 @@ def test_run_writes_the_report(tmp_path, capsys):
     assert "mca" in printed and "digital32" in printed and "validation: 38 cells" in printed
     for f in ("energy.csv", "latency.csv", "summary.md", "energy_breakdown.png", "timeline_mca.png",
               "timeline_digital32.png", "timeline_digital_mp.png", "validation.csv", "validation.md",
-              "actions.csv", "layers.csv"):
+              "actions.csv", "layers.csv", "stream.csv", "trace.csv"):
         assert (out / f).is_file(), f
     energy = pd.read_csv(out / "energy.csv")
     assert list(energy.columns) == ["design", "stage", "component", "energy_pj"]
     assert set(energy.design) == {"mca", "digital32", "digital_mp"}
     assert {"ADC", "DAC", "crossbar array", "χ SRAM", "activation SRAM", "leakage", "refresh",
             "programming", "digital unit"} <= set(energy.query("design == 'mca'").component)
+    stream = pd.read_csv(out / "stream.csv")
+    assert list(stream.columns) == ["design", "batch_size", "batches", "image_latency_ns", "batch_latency_ns",
+                                    "interval_ns", "images_per_s", "bottleneck"]
     assert list(pd.read_csv(out / "latency.csv").columns) == ["design", "stage", "latency_ns"]
     val = pd.read_csv(out / "validation.csv")
     assert list(val.columns) == ["design", "stage", "metric", "paper", "model", "rel_error", "kind"]

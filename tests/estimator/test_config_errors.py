@@ -77,3 +77,48 @@ def test_layer_shapes_that_do_not_fit(tmp_path, capsys):
     path.write_text(yaml.safe_dump(data))
     code, err = _run(capsys, "run", path, "--out", tmp_path / "o")
     assert code == 2 and "kernel 40 does not fit" in err
+
+
+# -- design union: each type accepts only its own fields and update rules ---------------------------
+def _err(tmp_path, capsys, base, overrides, mode="infer"):
+    path = write_workload(tmp_path, [10, 5], mode=mode, designs=[{"name": "bad", "base": base, "overrides": overrides}])
+    code, err = _run(capsys, "check", path)
+    assert code == 2 and "Traceback" not in err and str(path) in err
+    return err
+
+
+def test_mca_with_dense_sgd_is_rejected_naming_the_allowed_rule(tmp_path, capsys):
+    err = _err(tmp_path, capsys, "mca", {"update": "dense_sgd"})
+    assert "designs.0.overrides.update" in err and "'chi_threshold'" in err
+
+
+def test_digital_design_rejects_crossbar_settings_listing_its_keys(tmp_path, capsys):
+    err = _err(tmp_path, capsys, "digital32", {"crossbar": {"rows": 64}})
+    assert "designs.0.overrides.crossbar: unknown key 'crossbar'" in err and "mac_array" in err and "dataflow" in err
+
+
+def test_dense_sgd_design_rejects_chi_sections(tmp_path, capsys):
+    err = _err(tmp_path, capsys, "digital32", {"chi_sram": {"banks": 2}})
+    assert "designs.0.overrides.chi_sram" in err and "update: chi_threshold" in err
+
+
+def test_more_adcs_than_columns_is_rejected(tmp_path, capsys):
+    err = _err(tmp_path, capsys, "mca", {"tile.adcs_per_array": 300})
+    assert "designs.0.overrides.tile" in err and "adcs_per_array (300) exceeds crossbar.cols (256)" in err
+
+
+def test_unknown_design_type_and_vector_op_kind(tmp_path, capsys):
+    err = _err(tmp_path, capsys, "mca", {"type": "analog"})
+    assert "designs.0.overrides.type" in err and "'mca'" in err and "'digital'" in err
+    err = _err(tmp_path, capsys, "mca", {"digital_unit.cycles_per_op": {"sigmoid": 2}})
+    assert "digital_unit.cycles_per_op" in err and "sigmoid" in err and "activation" in err
+
+
+def test_shared_mapping_needs_its_array_count_and_inference(tmp_path, capsys):
+    err = _err(tmp_path, capsys, "mca", {"crossbar.mapping": "shared"})
+    assert "crossbar.shared_arrays" in err and "needs shared_arrays" in err
+    path = write_workload(tmp_path, [600, 300], mode="train", designs=[
+        {"name": "s", "base": "mca", "overrides": {"crossbar": {"mapping": "shared", "shared_arrays": 1}}}])
+    code, err = _run(capsys, "run", path, "--out", tmp_path / "o")
+    assert code == 2 and "designs.0.crossbar.shared_arrays" in err and "mapping: per_layer" in err
+    assert not (tmp_path / "o").exists()

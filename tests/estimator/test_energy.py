@@ -1,13 +1,16 @@
-"""Energy accounting: Σ counts × per-action energy, components summing to stages."""
+"""Energy accounting: counts × per-action energy, components summing to stages, re-pricing."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from archsim.accounting.energy import action_table
+from archsim.accounting.energy import energy_by_component, reprice
+from archsim.config.loader import load
+from archsim.config.tech import Tech
 from archsim.estimate import estimate, load_tech, load_workload
 from archsim.reports.tables import stage_table
-from tests.estimator.helpers import ROOT
+from tests.estimator.helpers import ROOT, TECH
 
 REF = ROOT / "workloads" / "mlp_mnist_train.yaml"
 
@@ -19,36 +22,81 @@ def est():
 
 def test_component_energies_sum_to_stage_totals(est):
     st = stage_table(est)
-    for design, sim in est.sims.items():
-        acts = action_table(sim)
+    for design in est.sims:
+        acts = est.actions[design]
         for stage in ("forward", "backward", "update"):
             by_comp = est.energy.query("design == @design and stage == @stage").energy_pj.sum()
-            by_action = (acts.query("stage == @stage")["count"] * acts.query("stage == @stage").energy_pj_each).sum()
-            assert by_comp == pytest.approx(by_action, rel=1e-12)
+            a = acts.query("stage == @stage")
+            assert by_comp == pytest.approx((a["count"] * a.energy_pj_each).sum(), rel=1e-12)
             assert st.query("design == @design and stage == @stage").energy_nJ.iloc[0] == pytest.approx(by_comp / 1e3)
-        total = st.query("design == @design and stage == 'total'").energy_nJ.iloc[0]
-        assert total == pytest.approx(est.energy.query("design == @design").energy_pj.sum() / 1e3)
 
 
 def test_adc_energy_is_conversions_times_tech_energy(est):
     tech = load_tech(est.workload, REF)
     adc = est.energy.query("design == 'mca' and stage == 'forward' and component == 'ADC'").energy_pj.sum()
-    # forward: 250 hidden + 10 output columns, each digitised once (differential pairs subtract in analog)
+    # one dedicated array per layer: 250 hidden + 10 output columns, each digitised once
     assert adc == pytest.approx(260 * tech["adc_conversion"].energy_pj)
+
+
+def test_crossbar_read_energy_is_v2_g_t(est):
+    """Forward: every device of both layers conducts for duty × 2^8 PWM steps at V_read."""
+    tech = load_tech(est.workload, REF)
+    w, d = est.workload, est.sims["mca"].design
+    t_on = w.trace.crossbar.input_duty * 2 ** d.tile.dac_bits * d.tile.pwm_step_ns
+    devices = (785 * 250 + 251 * 10) * 2
+    expected = devices * tech["pcm_cell_read"].voltage_v ** 2 * w.trace.crossbar.mean_conductance_us * t_on * 1e-3
+    got = est.energy.query("design == 'mca' and stage == 'forward' and component == 'crossbar array'").energy_pj.sum()
+    assert got == pytest.approx(expected)
 
 
 def test_leakage_is_static_power_times_stage_time(est):
     sim = est.sims["digital32"]
-    leak_mw = sum(sim.ledger.leakage_mw.values())
+    leak_mw = sum(c.leakage_mw for c in sim.catalog.values())
     for stage in ("forward", "update"):
         leak = est.energy.query("design == 'digital32' and stage == @stage and component == 'leakage'").energy_pj
-        assert leak.iloc[0] == pytest.approx(leak_mw * sim.ledger.stage_latency_ns(stage))
+        t = est.latency.query("design == 'digital32' and stage == @stage").latency_ns.iloc[0]
+        assert leak.iloc[0] == pytest.approx(leak_mw * t)  # batch 1, no overlap: time per image = latency
 
 
 def test_mca_update_touches_chi_only_for_nonzero_entries(est):
-    acts = action_table(est.sims["mca"])
+    acts = est.actions["mca"]
     chi_reads = acts.query("stage == 'update' and component == 'χ SRAM' and action == 'read'")["count"].sum()
     nonzero = sum(op.stats.nonzero_updates for op in est.trace.step("update").ops)
     assert chi_reads == pytest.approx(nonzero)  # one 32-bit χ word per non-zero entry
-    weights = 785 * 250 + 251 * 10
-    assert nonzero < 0.01 * weights  # >99 % of the outer product is zero
+    assert nonzero < 0.01 * (785 * 250 + 251 * 10)  # >99 % of the outer product is zero
+
+
+def test_repricing_with_another_tech_needs_no_resimulation(tmp_path, est):
+    """The ledger holds counts: pricing them with tech B equals simulating with tech B."""
+    data = yaml.safe_load(TECH.read_text())
+    data["primitives"]["adc_conversion"]["energy_pj"] *= 3
+    data["primitives"]["sram_read"]["energy_pj"] *= 0.5
+    data["primitives"]["pcm_cell_read"]["voltage_v"] = 0.3
+    data["primitives"]["sram_leakage"]["leakage_mw"] *= 2
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(data))
+    tech_b = load(Tech, other)
+    fresh = estimate(est.workload, REF, tech=tech_b)
+    for design, sim in est.sims.items():
+        interval = est.stream.set_index("design").interval_ns[design]
+        repriced = energy_by_component(sim, reprice(sim, tech_b, interval))
+        want = fresh.energy.query("design == @design").reset_index(drop=True)
+        assert list(repriced.component) == list(want.component)
+        assert repriced.energy_pj.to_numpy() == pytest.approx(want.energy_pj.to_numpy(), rel=1e-12)
+        assert repriced.energy_pj.sum() != pytest.approx(est.energy.query("design == @design").energy_pj.sum())
+
+
+def test_measured_conductance_and_optimizer_replace_the_stated_ones(est):
+    """A functional run's mean conductance per layer scales that layer's read energy (V²·G·t); its
+    optimizer replaces the workload's."""
+    w = est.workload
+    g = w.trace.crossbar.mean_conductance_us
+    other = estimate(w, REF, designs=[est.sims["mca"].design], conductance_us={"dense1": 2 * g}, optimizer="momentum")
+    assert other.trace.optimizer == "momentum" and other.trace.conductance_us == {"dense1": 2 * g, "dense2": g}
+
+    def reads(e, layer):
+        a = e.actions["mca"]
+        return a[(a.layer == layer) & (a.action == "conduct")].energy_pj.sum()
+
+    assert reads(other, "dense1") == pytest.approx(2 * reads(est, "dense1"))
+    assert reads(other, "dense2") == pytest.approx(reads(est, "dense2"))

@@ -1,6 +1,5 @@
 """Software training (SGD, resume) and the inference-study entry point on small MNIST subsets."""
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -19,20 +18,6 @@ from archsim.functional.software import TrainSettings, evaluate, load_weights, s
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ROOT / "workloads" / "lenet_mnist_infer_quick.yaml"
-
-
-@pytest.fixture(scope="module")
-def mnist_dir() -> Path:
-    d = Path(os.environ.get("ARCHSIM_DATA") or ROOT / "../shared/data/mnist").resolve()
-    if not (d / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"MNIST not found in {d} (set ARCHSIM_DATA)")
-    return d
-
-
-@pytest.fixture(scope="module")
-def mnist(mnist_dir):
-    from archsim.functional.datasets.mnist import load_mnist
-    return load_mnist(mnist_dir)
 
 
 @pytest.fixture(scope="module")

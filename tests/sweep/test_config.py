@@ -38,7 +38,7 @@ def test_keys_are_stable_and_depend_on_the_base(write_sweep, tmp_path):
     b = load_sweep(write_sweep())
     assert [p.key for p in a.points] == [p.key for p in b.points]
     c = load_sweep(write_sweep(small_sweep(fixed={"design.crossbar.mapping": "tiled",
-                                                  "design.tile.integration_ns": 64.0}), "other.yaml"))
+                                                  "design.tile.pwm_step_ns": 0.25}), "other.yaml"))
     assert not {p.key for p in a.points} & {p.key for p in c.points}
 
 

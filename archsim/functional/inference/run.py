@@ -9,6 +9,7 @@ checkpoints/ (weights .npz, per-epoch training state, per-model study results) f
 from __future__ import annotations
 
 import math
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,20 @@ def _load_data(cfg: InferenceStudyConfig, workload_path: Path, data_dir: Path | 
     return _Data(d.x_train[:n_train], d.y_train[:n_train], d.x_test[:n_test], d.y_test[:n_test])
 
 
+def _imported_weights(model, path: Path, workload_path: Path) -> pd.DataFrame:
+    """inference.weights: trained weights instead of software training (no training history)."""
+    if not path.is_file():
+        raise ConfigError(workload_path, [Problem("inference.weights", f"file not found ({path})")])
+    try:
+        load_weights(model, path)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ConfigError(path, [Problem("inference.weights", f"not usable for this network: {exc}")]) from None
+    bad = [k for k, v in model.state().items() if not np.isfinite(v).all()]
+    if bad:
+        raise ConfigError(path, [Problem("inference.weights", f"non-finite values in {', '.join(bad)}")])
+    return pd.DataFrame()
+
+
 def _programming_table(kind: str, programmed) -> pd.DataFrame:
     return pd.DataFrame([{"model": kind, "layer": name, **p.stats().as_dict()} for name, p in programmed.items()])
 
@@ -118,9 +133,12 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, resume:
     ckpt = checkpoint_dir(out_dir)
     t = cfg.training
     fp32 = FunctionalNetwork(workload.network, seed=cfg.seed)
-    fp32_hist = _train_phase(fp32, data, TrainSettings(
-        t.epochs, t.batch_size, t.lr, t.momentum, t.weight_decay, t.schedule, t.step_epochs, t.gamma,
-        seed=cfg.seed), "fp32", ckpt, resume, progress)
+    if cfg.weights is not None:
+        fp32_hist = _imported_weights(fp32, resolve(workload_path, cfg.weights), workload_path)
+    else:
+        fp32_hist = _train_phase(fp32, data, TrainSettings(
+            t.epochs, t.batch_size, t.lr, t.momentum, t.weight_decay, t.schedule, t.step_epochs, t.gamma,
+            seed=cfg.seed), "fp32", ckpt, resume, progress)
     models, histories = {"fp32_direct": fp32}, [fp32_hist]
     if "hwa" in cfg.models:
         h = cfg.hwa

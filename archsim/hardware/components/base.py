@@ -1,54 +1,71 @@
-"""Base of every hardware unit: a SimPy resource whose actions cost energy and hold it for time."""
+"""Component models in the hwcomponents style: a component holds its parameters and prices its actions.
+
+An action is a method marked with @action that returns the ActionCost of ONE action (or, for a
+fixed energy, an entry of the component's `prices`). The
+discrete-event model only counts actions (archsim.hardware.ledger); accounting multiplies the
+counts by these costs, so re-pricing with another tech file needs no re-simulation. Each concrete
+component cites its sources in its docstring.
+"""
 
 from __future__ import annotations
 
-import math
-
-import simpy
-
-from archsim.hardware.ledger import Ledger
+from dataclasses import dataclass
+from typing import Callable
 
 
-class Unit:
-    """A hardware unit in the discrete-event model.
+@dataclass(frozen=True)
+class ActionCost:
+    """Cost of one action: energy in pJ, latency in ns (0 where the unit's time is set elsewhere)."""
 
-    Subclasses define `component` (the energy-breakdown category) and per-action energies
-    (`energy_pj(action)`) from the tech file, with their scaling rules and citations.
-    `capacity` > 1 models identical parallel instances sharing one queue.
+    energy_pj: float
+    latency_ns: float = 0.0
+
+
+def action(fn: Callable[..., ActionCost]) -> Callable[..., ActionCost]:
+    """Mark a method as a priced action (its name is the action name in the ledger)."""
+    fn.is_action = True
+    return fn
+
+
+class Component:
+    """Base of every component model.
+
+    An action is an @action method, or for actions of fixed energy an entry of `prices` (action →
+    energy in pJ). `category` is the energy-breakdown group of the component's actions (one may
+    override it per action in `categories`); `leakage_mw` and `area_um2` are totals over its
+    instances; `bits` says how many bits one access moves (for the bytes-per-level tables).
     """
 
-    component = "unit"
+    category = "unit"
+    categories: dict[str, str] = {}
+    bits: dict[str, float] = {}
 
-    def __init__(self, env: simpy.Environment, ledger: Ledger, name: str, capacity: int = 1,
-                 leakage_mw: float = 0.0):
-        self.env = env
-        self.ledger = ledger
-        self.name = name
-        self.resource = simpy.Resource(env, capacity=capacity)
-        self.leakage_mw = leakage_mw
-        ledger.leakage_mw[self.component] = ledger.leakage_mw.get(self.component, 0.0) + leakage_mw
+    def __init__(self, leakage_mw: float = 0.0, area_um2: float = 0.0, prices: dict[str, float] | None = None):
+        self.leakage_mw = float(leakage_mw)
+        self.area_um2 = float(area_um2)
+        self.prices = dict(prices or {})
 
-    def energy_pj(self, action: str) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def actions(self) -> list[str]:
+        methods = [n for n in dir(type(self)) if getattr(getattr(type(self), n), "is_action", False)]
+        return sorted({*methods, *self.prices})
 
-    def action_component(self, action: str) -> str:
-        """Energy-breakdown category of `action` (a unit may book some actions elsewhere)."""
-        return self.component
+    def cost(self, name: str) -> ActionCost:
+        if name in self.prices:
+            return ActionCost(self.prices[name])
+        method = getattr(self, name, None)
+        if not getattr(method, "is_action", False):
+            raise KeyError(f"{type(self).__name__} has no action '{name}'; actions: {', '.join(self.actions())}")
+        return method()
 
-    def work(self, stage: str, duration_ns: float, actions: dict[str, float]):
-        """Process: acquire the unit, hold it `duration_ns`, record `actions` (name → count)."""
-        layer = self.ledger.current_layer
-        with self.resource.request() as req:
-            yield req
-            start = self.env.now
-            if duration_ns > 0:
-                yield self.env.timeout(duration_ns)
-            self.ledger.hold(stage, self.name, self.component, start, self.env.now)
-        for action, count in actions.items():
-            self.ledger.act(stage, self.action_component(action), self.name, action, count,
-                            self.energy_pj(action), layer)
+    def category_of(self, name: str) -> str:
+        return self.categories.get(name, self.category)
+
+    def bits_of(self, name: str) -> float:
+        """Bits moved by one `name` action (0 for compute actions)."""
+        return self.bits.get(name, 0.0)
 
 
-def cycles_ns(cycles: float, clock_ghz: float) -> float:
-    """Duration of `cycles` clock cycles at `clock_ghz`, in ns (fractional cycles round up)."""
-    return math.ceil(cycles - 1e-9) / clock_ghz if cycles > 0 else 0.0
+def scaled(prim, bits: float, power: float = 1.0) -> float:
+    """A tech primitive's energy scaled from its reference width to `bits` (linear adders and
+    comparators, quadratic multipliers: Horowitz ISSCC 2014)."""
+    return prim.energy_pj * (bits / prim.bits) ** power

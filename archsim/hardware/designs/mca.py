@@ -1,138 +1,198 @@
-"""The MCA: PCM crossbar tiles for both MVM directions, digital unit, χ update, programming, refresh."""
+"""The MCA: PCM crossbar tiles for both MVM directions, digital unit, χ update, write heads.
+
+Forward: x → input drivers on the rows of every array of the layer, columns integrate, ADCs digitise
+Wx; row tiles' partial sums travel over the bus and are added in the digital unit. Backward: δ →
+drivers on the columns of the same arrays, rows integrate, ADCs digitise Wᵀδ; column tiles give the
+partial sums. PWM inputs take one read of 2^dac_bits steps; bit-serial inputs take dac_bits reads,
+each converted and shift-added. Update: per image, the χ pass; per batch, once every group has
+accumulated a layer, its SET pulses, then its refresh slice (row checks on its arrays, RESET and
+re-program on the write heads) in the background. Update pulses, refresh and reprogramming share
+the write heads.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from archsim.hardware.components.programming import ProgrammingUnit
-from archsim.hardware.components.tile import AdcBank, CrossbarTile
-from archsim.hardware.designs.chi_update import ChiUpdate
-from archsim.hardware.designs.machine import Machine
-from archsim.trace.ops import MvmOp, ProgramOp, UpdateOp
+from archsim.config.errors import ConfigError, Problem
+from archsim.config.tiling import TileGrid
+from archsim.hardware.components.crossbar import AdcBank, CrossbarArrays
+from archsim.hardware.components.digital import WriteHeads
+from archsim.hardware.designs.chi_update import ChiAccumulation, chi_components
+from archsim.hardware.designs.machine import MAX_GROUPS, Machine, Work, split
+from archsim.hardware.ledger import OpContext
+from archsim.hardware.mapping import ArrayMapping, map_crossbars
+from archsim.hardware.memory import plan_memory
+from archsim.hardware.units import resource
+from archsim.trace.ops import MvmOp, ProgramOp, Trace, UpdateOp
 
 
-@dataclass(frozen=True)
-class Mapping:
-    """How one weight matrix sits on arrays: tiles, and lines per array on each side."""
-
-    row_tiles: int
-    col_tiles: int
-    rows_per_array: int   # physical rows used per array
-    cols_per_array: int   # weight columns (pairs) per array
-
-    @property
-    def arrays(self) -> int:
-        return self.row_tiles * self.col_tiles
+def _check_mapping(design, trace: Trace, maps: dict[str, ArrayMapping]) -> None:
+    if not any(m.reprogram for m in maps.values()):
+        return
+    tiles = sum(m.arrays for m in maps.values())
+    if trace.mode == "train":
+        raise ConfigError(None, [Problem("crossbar.shared_arrays", (
+            f"design '{design.name}': training keeps the weights in the arrays, so every layer must stay resident: "
+            f"the network needs {tiles} arrays of {design.crossbar.rows}x{design.crossbar.cols}; set shared_arrays "
+            f">= {tiles} or mapping: per_layer"))])
+    if not design.dram.enabled:
+        raise ConfigError(None, [Problem("crossbar.shared_arrays", (
+            f"design '{design.name}': {design.crossbar.shared_arrays} shared arrays cannot hold the {tiles} tiles, so "
+            "they are reprogrammed from DRAM every batch; enable dram or raise shared_arrays"))])
 
 
 class McaMachine(Machine):
-    """Forward: x → DACs on rows, columns integrate, ADCs digitise Wx. Backward: δ → DACs on the
-    columns of the same arrays, rows integrate, ADCs digitise Wᵀδ. Row-tiled layers add partial
-    sums in the digital unit. Update: χ pass overlapped with SET pulses; then each layer's
-    refresh slice (saturation check by row reads, RESET + re-program) runs on its own tiles.
-    """
+    """Computational memory: see the module docstring."""
 
     def __init__(self, env, ledger, design, tech, trace):
         super().__init__(env, ledger, design, tech, trace)
-        d = design
-        self.maps: dict[str, Mapping] = {}
-        self.tiles: dict[str, CrossbarTile] = {}
-        self.adcs: dict[str, AdcBank] = {}
-        for step in trace.steps:
-            for op in step.ops:
-                if isinstance(op, (MvmOp, UpdateOp, ProgramOp)) and op.layer not in self.maps:
-                    self.maps[op.layer] = self._map(op.rows, op.cols)
-                    self.tiles[op.layer] = CrossbarTile(env, ledger, f"tile[{op.layer}]", tech, d.tile.dac_bits)
-                    self.adcs[op.layer] = AdcBank(env, ledger, f"adc[{op.layer}]", tech, d.tile.adc_bits,
-                                                  d.tile.adcs_per_array, d.tile.adc_conversion_ns)
-        self.chi = ChiUpdate(self, trace) if self.training else None
-        self.programmer = ProgrammingUnit(env, ledger, "programming", tech, d.programming)
-        self.refresher = ProgrammingUnit(env, ledger, "refresh", tech, d.programming, component="refresh")
+        self.maps = map_crossbars(trace.weighted(), design.crossbar)
+        self.pool = None if design.crossbar.dedicated else resource(env)
+        self.chi = ChiAccumulation(self) if self.training else None
 
-    def _map(self, rows: int, cols: int) -> Mapping:
-        x, dpw = self.design.crossbar, self.design.crossbar.devices_per_weight
-        if x.mapping == "per_layer":
-            return Mapping(1, 1, rows, cols)
-        pairs_per_array = max(1, x.cols // dpw)
-        return Mapping(math.ceil(rows / x.rows), math.ceil(cols / pairs_per_array), min(rows, x.rows),
-                       min(cols, pairs_per_array))
-
-    # -- MVM -------------------------------------------------------------------------------
-    def mvm(self, stage: str, op: MvmOp):
-        d, m = self.design, self.maps[op.layer]
-        tile, adc = self.tiles[op.layer], self.adcs[op.layer]
-        dpw = d.crossbar.devices_per_weight
-        devices = op.rows * op.cols * dpw
-        if op.direction == "forward":
-            lines_in, lines_out, partial_tiles, per_array = op.rows, op.cols, m.row_tiles, m.cols_per_array
+    @classmethod
+    def components(cls, design, tech, trace, memory=None):
+        memory = memory if memory is not None else plan_memory(design, trace)
+        out = super().components(design, tech, trace, memory)
+        maps = map_crossbars(trace.weighted(), design.crossbar)
+        _check_mapping(design, trace, maps)
+        t = design.tile
+        acc_bits = t.adc_bits + t.dac_bits
+        for layer in maps:
+            out[f"tile[{layer}]"] = CrossbarArrays(tech, trace.conductance_us[layer])
+        if design.crossbar.dedicated:
+            for layer, mp in maps.items():
+                out[f"adc[{layer}]"] = AdcBank(tech, t.adc_bits, t.adcs_per_array * mp.arrays, t.adc_conversion_ns,
+                                               acc_bits)
         else:
-            lines_in, lines_out, partial_tiles, per_array = op.cols * dpw, op.rows, m.col_tiles, m.rows_per_array
-        conversions = partial_tiles * lines_out
+            out["adc[pool]"] = AdcBank(tech, t.adc_bits, t.adcs_per_array * design.crossbar.shared_arrays,
+                                       t.adc_conversion_ns, acc_bits)
+        out["write_heads"] = WriteHeads(tech)
+        if trace.mode == "train":
+            out.update(chi_components(design, tech, memory))
+        return out
+
+    def groups(self) -> list[int]:
+        b = self.trace.batch_size
+        return split(b, MAX_GROUPS) if self.design.crossbar.dedicated else [b]
+
+    def _tile(self, layer: str):
+        return self.unit(f"tile[{layer}]", self.pool)
+
+    def _adc(self, layer: str):
+        return self.unit(f"adc[{layer}]" if self.design.crossbar.dedicated else "adc[pool]")
+
+    def _mapping(self, op) -> ArrayMapping:
+        mp = self.maps[op.layer]
+        if (op.rows, op.cols) == (mp.grid.rows, mp.grid.cols):
+            return mp
+        x = self.design.crossbar  # a partial read (calibration columns) of the layer's arrays
+        return ArrayMapping(TileGrid(op.rows, op.cols, x.rows, x.cols), mp.passes)
+
+    # -- MVM -------------------------------------------------------------------------------------
+    def mvm(self, ctx: OpContext, op: MvmOp, images: int):
+        d, t = self.design, self.design.tile
+        mp = self._mapping(op)
+        if mp.reprogram and op.direction == "forward":
+            yield from self.reprogram(ctx, op)
+        tile, adc = self._tile(op.layer), self._adc(op.layer)
+        reads, window = t.reads_per_mvm, t.read_window_ns
+        lines_in, lines_out, partial_tiles = mp.lines(op.direction, d.crossbar.devices_per_weight)
+        devices = op.rows * op.cols * d.crossbar.devices_per_weight
+        rounds = math.ceil(mp.lines_out_per_array(op.direction) / t.adcs_per_array)
+        bit_serial = t.input_encoding == "bit_serial"
+        out_bits = t.adc_bits + (t.dac_bits if bit_serial else 0)
+        drive = op.input_duty if bit_serial else 1.0  # bit-serial lines pulse only for 1 bits
+        total = op.mvms * images
+        dram_r, dram_w = self.map_dram_bits(ctx, op, images)
 
         def chunk(n: int):
-            yield from self.parallel(
-                self.act_io(stage, op.in_len * n, 0, d.act_bits),
-                self.bus.work(stage, self.bus.ns(op.in_len * n * d.tile.dac_bits), {"transfer": op.in_len * n * d.tile.dac_bits}),
-            )
-            yield from tile.work(stage, d.tile.integration_ns * n, {"read_device": devices * n, "drive_line": lines_in * n})
-            yield from adc.work(stage, adc.convert_ns(per_array, n), {"convert": conversions * n})
-            out_bits = lines_out * n * d.tile.adc_bits
-            tail = [self.bus.work(stage, self.bus.ns(out_bits), {"transfer": out_bits})]
+            share = n / total
+            feed = (self.act_works(ctx, op.in_len * n, 0, n) + self.bus_works(ctx, op.in_len * n * t.dac_bits, n)
+                    + self.dram_works(ctx, dram_r * share, dram_w * share, n))
+            read = [Work(tile, window * reads * n * mp.passes, {
+                "conduct": devices * reads * op.input_duty * window * n,
+                "drive_line": lines_in * reads * drive * n, "mac": op.rows * op.cols * n}, n)]
+            conversions = lines_out * reads * n
+            convert = [Work(adc, rounds * adc.component.conversion_ns * reads * n * mp.passes,
+                            {"convert": conversions, **({"shift_add": conversions} if bit_serial else {})}, n)]
+            tail = self.bus_works(ctx, lines_out * n * out_bits, n)
             if partial_tiles > 1:
-                adds = (partial_tiles - 1) * lines_out * n
-                tail.append(self.digital.work(stage, self.digital.ns("partial_sum", adds), {"partial_sum": adds}))
-            tail.append(self.elementwise(stage, op.post, op.out_len * n))
-            yield from self.parallel(*tail)
+                tail += self.vector_works(ctx, "partial_sum", (partial_tiles - 1) * op.out_len * n, n)
+            tail += self.elementwise_works(ctx, op.post, op.out_len * n, n)
+            yield from self.pipeline(ctx, [feed, read, convert, tail])
 
-        yield from self.parallel(*(chunk(n) for n in self.chunks(op.mvms)))
+        yield from self.parallel(*(chunk(n) for n in self.chunks(total)))
 
-    # -- update ----------------------------------------------------------------------------
-    def update(self, stage: str, op: UpdateOp):
-        s = op.stats
-        pulses = self.programmer.work(stage, self.programmer.ns(set_pulses=s.set_pulses), {"set_pulse": s.set_pulses})
-        if self.design.programming.overlap_with_digital:
-            yield from self.parallel(self.chi.accumulate(stage, op), pulses)
-        else:
-            yield from self.chi.accumulate(stage, op)
-            yield from pulses
-        if s.refresh_reads or s.reset_pulses or s.refresh_set_pulses:
-            self.background.append(self.env.process(self.refresh(stage, op)))
+    # -- programming -----------------------------------------------------------------------------
+    def _heads_ns(self, sets: float = 0.0, resets: float = 0.0, reads: float = 0.0) -> float:
+        p = self.design.programming
+        return (sets * p.set_pulse_ns + resets * p.reset_pulse_ns + reads * p.verify_read_ns) / p.write_heads
 
-    def program(self, stage: str, op: ProgramOp):
+    def program(self, ctx: OpContext, op: ProgramOp):
         """Process: iterative program-and-verify (pulse + verify read per iteration) of one device per
         weight and a RESET of its partner, spread over the write heads."""
         n = op.devices_programmed * op.mean_iterations
-        yield from self.programmer.work(
-            stage, self.programmer.ns(set_pulses=n, reset_pulses=op.devices_reset, reads=n),
+        yield from self.unit("write_heads").work(
+            ctx, self._heads_ns(sets=n, resets=op.devices_reset, reads=n),
             {"set_pulse": n, "verify_read": n, "reset_pulse": op.devices_reset})
 
-    def refresh(self, stage: str, op: UpdateOp):
-        """Process: this image's refresh slice on the layer's tiles (row reads with 1-bit sense),
-        then RESET both devices of saturated pairs and re-program their difference."""
-        s, d, m = op.stats, self.design, self.maps[op.layer]
-        tile = self.tiles[op.layer]
-        devices_per_row = op.cols * d.crossbar.devices_per_weight
-        row_reads = s.refresh_reads / devices_per_row / max(1, m.col_tiles if d.crossbar.mapping == "tiled" else 1)
-        with tile.resource.request() as req:
-            yield req
-            start = self.env.now
-            yield self.env.timeout(row_reads * d.programming.verify_read_ns)
-            self.ledger.hold(stage, tile.name, "refresh", start, self.env.now)
-        e_read = self.tech["crossbar_read_device"].energy_pj
-        e_cmp = self.tech["comparator"].energy_pj / self.tech["comparator"].bits
-        self.ledger.act(stage, "refresh", tile.name, "read_device", s.refresh_reads, e_read)
-        self.ledger.act(stage, "refresh", tile.name, "compare_1b", s.refresh_reads, e_cmp)
-        yield from self.refresher.work(
-            stage, self.refresher.ns(set_pulses=s.refresh_set_pulses, reset_pulses=s.reset_pulses),
-            {"reset_pulse": s.reset_pulses, "set_pulse": s.refresh_set_pulses})
+    def reprogram(self, ctx: OpContext, op: MvmOp):
+        """Process: shared mapping, layer not resident: fetch its target weights from DRAM and
+        program-and-verify one device per weight (RESET of the partner) before the batch's MVMs."""
+        d = self.design
+        weights = op.rows * op.cols
+        n = weights * self.trace.program_iterations
+        resets = weights if d.crossbar.devices_per_weight == 2 else 0
+        heads = Work(self.unit("write_heads"), self._heads_ns(sets=n, resets=resets, reads=n),
+                     {"reprogram_set": n, "reprogram_verify": n, "reprogram_reset": resets}, category="reprogramming")
+        yield from self.go(ctx, [heads, *self.dram_works(ctx, weights * d.crossbar.program_target_bits, 0)])
 
-    def summary(self) -> dict[str, float]:
-        out = {"arrays": sum(m.arrays for m in self.maps.values()),
-               "arrays_by_layer": {k: m.arrays for k, m in self.maps.items()}}
-        out["devices"] = sum(op.rows * op.cols * self.design.crossbar.devices_per_weight
-                             for step in self.trace.steps for op in step.ops
-                             if isinstance(op, MvmOp) and op.direction == "forward")
-        if self.chi is not None:
-            out["chi_sram_kb"] = self.chi.capacity_kb
+    # -- update ----------------------------------------------------------------------------------
+    def update(self, ctx: OpContext, op: UpdateOp, images: int):
+        yield from self.chi.accumulate(ctx, op, images)
+        if self.layer_done(ctx):
+            work = self.program_layer(ctx, op)
+            if self.design.programming.overlap_with_digital:
+                self.background[ctx.batch].append(self.env.process(work))
+            else:
+                yield from work
+
+    def program_layer(self, ctx: OpContext, op: UpdateOp):
+        """Process: once per batch and layer: (momentum pass), the batch's SET pulses, then its refresh."""
+        if self.trace.optimizer == "momentum":
+            yield from self.chi.momentum(ctx, op)
+        pulses = op.stats.set_pulses * self.trace.batch_size
+        yield from self.unit("write_heads").work(ctx, self._heads_ns(sets=pulses), {"set_pulse": pulses})
+        s = op.stats
+        if s.refresh_reads or s.reset_pulses or s.refresh_set_pulses:
+            self.background[ctx.batch].append(self.env.process(self.refresh(ctx, op)))
+
+    def refresh(self, ctx: OpContext, op: UpdateOp):
+        """Process: the batch's refresh slice of one layer: saturation checks row by row on its arrays
+        (all arrays of a row tile in parallel, 1-bit sense per device), then RESET both devices of
+        saturated pairs and re-program their difference on the write heads."""
+        s, d, b = op.stats, self.design, self.trace.batch_size
+        mp = self.maps[op.layer]
+        checks = s.refresh_reads * b
+        rows = checks / (op.cols * d.crossbar.devices_per_weight) / mp.grid.row_tiles
+        t_read = d.programming.verify_read_ns
+        yield from self._tile(op.layer).work(ctx, rows * t_read, {"check_conduct": checks * t_read,
+                                                                  "check_sense": checks}, category="refresh")
+        resets, sets = s.reset_pulses * b, s.refresh_set_pulses * b
+        yield from self.unit("write_heads").work(ctx, self._heads_ns(sets=sets, resets=resets),
+                                                 {"refresh_reset": resets, "refresh_set": sets}, category="refresh")
+
+    # -- facts -----------------------------------------------------------------------------------
+    def facts(self) -> dict:
+        out = super().facts()
+        x = self.design.crossbar
+        physical = sum(m.arrays for m in self.maps.values()) if x.dedicated else x.shared_arrays
+        banks = [c for n, c in self.catalog.items() if n.startswith("adc[")]
+        out.update({"arrays": physical, "arrays_by_layer": {k: m.arrays for k, m in self.maps.items()},
+                    "utilisation_by_layer": {k: m.utilisation for k, m in self.maps.items()},
+                    "devices": sum(m.grid.rows * m.grid.cols for m in self.maps.values()) * x.devices_per_weight,
+                    "adcs": sum(c.adcs for c in banks), "adc_area_mm2": sum(c.area_um2 for c in banks) / 1e6,
+                    "reprogrammed_layers": sorted(k for k, m in self.maps.items() if m.reprogram)})
         return out
