@@ -11,8 +11,10 @@ G⁺ (p > 0) or G⁻ (p < 0) through the device model; χ_ij −= p·ε (so χ +
 - ONE_DEVICE: G⁻ is a fixed reference; SET potentiates G⁺ (threshold ε, credited ε per pulse) and
   RESET depresses it (threshold ε_reset). χ is credited with what the device did: a device whose
   RESET is abrupt (gradual-SET PCM: any RESET lands at g_reset) gets one RESET per update, credited
-  β·(G_read − g_reset) from one read of G⁺ before the pulse (a second RESET would not move it);
-  gradually depressing devices (jump table, ideal) get one RESET per ε_reset, each credited ε_reset.
+  β·(G_read − g_reset) from one read of G⁺ before the pulse (a second RESET would not move it); if
+  that read shows the device already within ε_reset/2 of g_reset, no pulse is fired and χ saturates
+  at −ε_reset (the weight is at its lower bound). Gradually depressing devices (jump table, ideal)
+  get one RESET per ε_reset, each credited ε_reset (nominal, like SET).
 - XBAR: the crossbar-compatible coincidence update (crossbar_compatible.py); it keeps no χ.
 
 The 3-bit update (bits > 0): x and δ are quantised separately to signed `bits`-bit integers with
