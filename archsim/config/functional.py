@@ -10,7 +10,7 @@ from pydantic import Field, PositiveInt, field_validator
 from archsim.config.base import Strict
 
 Algorithm = Literal["fp64", "fp32", "mca", "direct", "mca_one_device", "crossbar_compatible"]
-Rounding = Literal["nearest", "stochastic", "truncate"]
+Rounding = Literal["nearest", "stochastic", "truncate", "deadzone"]
 
 
 class FunctionalConfig(Strict):

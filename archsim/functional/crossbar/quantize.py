@@ -7,8 +7,9 @@ import math
 import numpy as np
 from numba import njit
 
-ROUND_NEAREST, ROUND_STOCHASTIC, ROUND_TRUNCATE = 0, 1, 2
-ROUNDING_CODES = {"nearest": ROUND_NEAREST, "stochastic": ROUND_STOCHASTIC, "truncate": ROUND_TRUNCATE}
+ROUND_NEAREST, ROUND_STOCHASTIC, ROUND_TRUNCATE, ROUND_DEADZONE = 0, 1, 2, 3
+ROUNDING_CODES = {"nearest": ROUND_NEAREST, "stochastic": ROUND_STOCHASTIC, "truncate": ROUND_TRUNCATE,
+                  "deadzone": ROUND_DEADZONE}
 
 
 @njit(cache=True)
@@ -65,8 +66,10 @@ def pow2_quantise(v, bits, rounding, out, shift=0):
 
     scale = pow2_scale(max|v|, bits, shift); out = clip(round(v/scale), ±qmax), qmax = 2^(bits-1)-1,
     with `rounding` ROUND_NEAREST (rint), ROUND_STOCHASTIC (floor(v/scale + U[0,1)), unbiased below
-    saturation) or ROUND_TRUNCATE (towards zero: what dropping the low bits of a sign-magnitude
-    number after the shift gives). Returns scale (v ≈ scale·out). bits <= 0 copies v with scale 1.
+    saturation), ROUND_TRUNCATE (towards zero: what dropping the low bits of a sign-magnitude
+    number after the shift gives) or ROUND_DEADZONE (to nearest, but entries below one step,
+    |v| < scale, become zero: truncation's zeros with nearest rounding of what is kept). Returns
+    scale (v ≈ scale·out). bits <= 0 copies v with scale 1.
     """
     if bits <= 0:
         out[:] = v
@@ -83,6 +86,8 @@ def pow2_quantise(v, bits, rounding, out, shift=0):
             r = math.floor(t + np.random.random())
         elif rounding == ROUND_TRUNCATE:
             r = math.trunc(t)
+        elif rounding == ROUND_DEADZONE:
+            r = np.rint(t) if abs(t) >= 1.0 else 0.0
         else:
             r = np.rint(t)
         out[i] = min(max(r, -qmax), qmax)

@@ -8,7 +8,8 @@ import pytest
 
 from archsim.config.functional import FunctionalConfig
 from archsim.functional.crossbar.crossbar_compatible import popcount64, pulse_train, train_scales, xbar_update
-from archsim.functional.crossbar.quantize import ROUND_NEAREST, ROUND_STOCHASTIC, ROUND_TRUNCATE, pow2_quantise
+from archsim.functional.crossbar.quantize import (ROUND_DEADZONE, ROUND_NEAREST, ROUND_STOCHASTIC, ROUND_TRUNCATE,
+                                                  pow2_quantise)
 from archsim.functional.crossbar.refresh import refresh_pairs, refresh_target_cap_us
 from archsim.functional.crossbar.update import (MODE_MCA, MODE_ONE_DEVICE, N_STATS, S_REFRESH_CLIPPED, S_REFRESHES,
                                                 S_RESET, S_SET, S_UPDATE_READS, chi_update)
@@ -155,11 +156,13 @@ def _numpy_pow2(v, bits, rounding, shift):
     m = np.abs(v).max()
     scale = 2.0 ** (np.ceil(np.log2(m / qmax)) - shift)
     t = v / scale
-    q = {"nearest": np.rint, "truncate": np.trunc}[rounding](t)
+    q = {"nearest": np.rint, "truncate": np.trunc, "deadzone": lambda v: np.where(np.abs(v) >= 1, np.rint(v), 0.0)}[
+        rounding](t)
     return np.clip(q, -qmax, qmax), scale
 
 
-@pytest.mark.parametrize("rounding, code", [("nearest", ROUND_NEAREST), ("truncate", ROUND_TRUNCATE)])
+@pytest.mark.parametrize("rounding, code", [("nearest", ROUND_NEAREST), ("truncate", ROUND_TRUNCATE),
+                                            ("deadzone", ROUND_DEADZONE)])
 @pytest.mark.parametrize("shift", [-1, 0, 1])
 def test_3bit_update_equals_numpy_reference(rounding, code, shift):
     rng = np.random.default_rng(7)
