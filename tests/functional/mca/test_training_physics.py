@@ -269,10 +269,10 @@ def test_quick_workload_default_is_the_sparse_3bit_update(mnist, mnist_dir, tmp_
     quick = Path(__file__).resolve().parents[3] / "workloads" / "mlp_mnist_mca_quick.yaml"
     wl = load(Workload, quick)
     assert (wl.functional.update_bits, wl.functional.update_rounding_error) == (3, "truncate")
-    fc = wl.functional.model_copy(update={"algorithms": ["mca"], "train_images": 3000, "test_images": 1000,
+    fc = wl.functional.model_copy(update={"algorithms": ["mca"], "train_images": 5000, "test_images": 1000,
                                           "drift_times_s": [1.0], "checkpoint": False})
     summary = run_functional(wl.model_copy(update={"functional": fc}), quick, tmp_path, data_dir=mnist_dir,
                              progress=False)
-    assert summary.final_test_acc["mca"] >= 0.75
+    assert summary.final_test_acc["mca"] >= 0.75  # measured 0.800 (full precision at η 0.05: 0.865)
     nonzero = sum(s.nonzero_updates for s in summary.update_stats.values())
     assert nonzero / (785 * 250 + 251 * 10) < 0.03
