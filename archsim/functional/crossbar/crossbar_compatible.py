@@ -79,13 +79,14 @@ def train_scales(lr, x_max, d_max, dw, max_slots):
 
 
 @njit(cache=True)
-def xbar_update(x, d, lr, max_slots, reset_fraction, eps, max_pulses, gp, gm, np_, nm, kind, P, g_edges, dg_grid,
-                set_cdf, reset_cdf, nzx, nzd, stats):
+def xbar_update(x, d, lr, max_slots, reset_fraction, eps, gp, gm, np_, nm, kind, P, g_edges, dg_grid, set_cdf,
+                reset_cdf, nzx, nzd, stats):
     """Apply one image's coincidence update to one layer (ΔW = −lr·x·δᵀ in expectation).
 
     x (rows,), d (cols,): layer input and error; eps: mean SET step in weight units (one coincidence
     moves the weight by 2·eps on a symmetric device); max_slots: BL_max ≤ 64; reset_fraction: RESET
-    column firing probability relative to the SET column. Returns the number of coincidences.
+    column firing probability relative to the SET column. At most max_slots pulses per device per
+    image (one per slot). Returns the number of programming pulses.
     """
     rows, cols = gp.shape
     x_max, d_max = 0.0, 0.0

@@ -145,9 +145,9 @@ def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bi
                 prev[i] = g * es[l][i] * _grad(a[i], acts[l - 1])
         for l in range(L):
             if ip[I_MODE] == MODE_XBAR:
-                xbar_update(ins[l], ds[l], hp[H_LR], ip[I_XBAR_BL], hp[H_XBAR_RESET_FRACTION], hp[H_EPS],
-                            ip[I_MAX_PULSES], gps[l], gms[l], nps[l], nms[l], kind, P, g_edges, dg_grid, set_cdf,
-                            reset_cdf, nzx[l], nzd[l], stats[l])
+                xbar_update(ins[l], ds[l], hp[H_LR], ip[I_XBAR_BL], hp[H_XBAR_RESET_FRACTION], hp[H_EPS], gps[l],
+                            gms[l], nps[l], nms[l], kind, P, g_edges, dg_grid, set_cdf, reset_cdf, nzx[l], nzd[l],
+                            stats[l])
             else:
                 out = l == L - 1
                 chi_update(ins[l], ds[l], -hp[H_LR], ip[I_UPDATE_BITS], ip[I_ROUND_X],

@@ -229,7 +229,7 @@ def test_crossbar_compatible_expected_update_equals_eta_x_delta(lr, slots):
     seed_numba(9)
     stats = np.zeros(N_STATS)
     for _ in range(trials):
-        xbar_update(x, d, lr, slots, 1.0, eps, 100, gp, gm, n, n.copy(), *dev.arrays, np.zeros(rows, np.int64),
+        xbar_update(x, d, lr, slots, 1.0, eps, gp, gm, n, n.copy(), *dev.arrays, np.zeros(rows, np.int64),
                     np.zeros(cols, np.int64), stats)
     dw = beta * (gp - gm) / trials
     expected = -lr * np.outer(x, d)
@@ -253,7 +253,7 @@ def test_crossbar_compatible_fewer_reset_pulses():
     stats = np.zeros(N_STATS)
     seed_numba(10)
     for _ in range(20000):
-        xbar_update(x, d, 0.1, 32, 0.5, 0.01, 100, gp, gm, n, n.copy(), *dev.arrays, np.zeros(3, np.int64),
+        xbar_update(x, d, 0.1, 32, 0.5, 0.01, gp, gm, n, n.copy(), *dev.arrays, np.zeros(3, np.int64),
                     np.zeros(2, np.int64), stats)
     assert stats[S_RESET] / stats[S_SET] == pytest.approx(0.5, rel=0.03)
 
