@@ -134,14 +134,17 @@ def sweep(path: PathLike, out_dir: PathLike | None = None, *, workers: int | Non
     Finished points are kept in `out_dir` (default reports/<sweep name>/) and reused on the next call
     unless `fresh`; `workers=None` uses all local cores, 1 runs in this process; `scheduler` is a
     dask.distributed address. With `report`, results.csv, pareto.csv, summary.md and plots are written."""
+    from archsim.reports.io import StagedReport
     from archsim.sweep.config import load_sweep
     from archsim.sweep.execute import run_sweep
     from archsim.sweep.report import results_table, write_sweep_report
 
     plan = load_sweep(path)
     out = Path(out_dir) if out_dir is not None else Path("reports") / plan.sweep.name
-    run = run_sweep(plan, out, workers=workers, scheduler=scheduler, fresh=fresh, progress=progress)
-    if report:
-        write_sweep_report(plan, out, run.records, f"archsim.sweep(): {run.evaluated} points evaluated, "
-                                                   f"{run.skipped} reused, on {run.where}")
+    with StagedReport(out, "archsim.sweep()") as rep:     # one writer per folder, the report whole or not at all
+        run = run_sweep(plan, rep.out_dir, workers=workers, scheduler=scheduler, fresh=fresh, progress=progress)
+        if report:
+            write_sweep_report(plan, rep, run.records, f"archsim.sweep(): {run.evaluated} points evaluated, "
+                                                       f"{run.skipped} reused, on {run.where}")
+            rep.commit()
     return results_table(plan, run.records)

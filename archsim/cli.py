@@ -1,4 +1,5 @@
-"""Command line: `archsim run`, `archsim sweep`, `archsim check`, `archsim designs`, `archsim tech`, `archsim import`."""
+"""Command line: `archsim run`, `archsim sweep`, `archsim validate`, `archsim check`, `archsim designs`, `archsim tech`,
+`archsim import`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 
 from archsim import __version__
-from archsim.config.errors import ConfigError
+from archsim.config.errors import ConfigError, clip, short_repr
 
 EXIT_BAD_INPUT = 2
 
@@ -16,7 +17,7 @@ def _cmd_run(args) -> int:
     from archsim.runner import print_run, run_workload
 
     result = run_workload(args.workload, args.out, resume=args.resume, data_dir=args.data_dir,
-                          functional=not args.no_functional, progress=not args.quiet)
+                          functional=not args.no_functional, progress=not args.quiet, fresh=args.fresh)
     print_run(result)
     return 0
 
@@ -33,10 +34,14 @@ def _cmd_check(args) -> int:
             load_tech(w, f)
             load_designs(w, f)
         elif kind == "tech":
-            from archsim.config.loader import load
-            from archsim.config.tech import Tech
+            from archsim.config.tech import load_tech_file
 
-            load(Tech, f)
+            load_tech_file(f)
+        elif kind == "tech_calibration":
+            from archsim.config.loader import load
+            from archsim.config.tech import CalibrationFile
+
+            load(CalibrationFile, f)
         elif kind == "design":
             from archsim.config.design import build_design
 
@@ -58,9 +63,21 @@ def _cmd_check(args) -> int:
 
             InferencePCM.from_yaml(f)
         else:
-            raise ConfigError(f, "kind: expected one of workload, tech, tech_spec, design, sweep, pcm_device, "
-                                 f"pcm_inference (got {kind!r})")
+            raise ConfigError(f, "kind: expected one of workload, tech, tech_spec, tech_calibration, design, sweep, "
+                                 f"pcm_device, pcm_inference (got {short_repr(kind)})")
         print(f"{f}: ok ({kind})")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from archsim.reports.validation import run_validation
+
+    table, files = run_validation(args.workloads, args.out)
+    pred = table[(table.label == "predicted") & (table.case != "components")]
+    counts = ", ".join(f"{k} {v}" for k, v in table.label.value_counts().items())
+    print(f"{len(table)} cells ({counts}); {len(pred)} independent predictions, "
+          f"{(pred.rel_error.abs() <= 0.30).sum()} within 30 %, largest error {pred.rel_error.abs().max() * 100:.1f} %")
+    print(f"wrote {', '.join(str(f) for f in files)}")
     return 0
 
 
@@ -105,10 +122,16 @@ def _cmd_tech(args) -> int:
         if args.tech_command == "build":
             from archsim.techbuild.build import build_to_file
 
-            doc = build_to_file(args.spec, args.out, progress=not args.quiet)
+            doc = build_to_file(args.spec, args.out, progress=not args.quiet, reuse=args.reuse)
             n_grid = sum(len(g["rows"]) for g in doc["grids"].values())
             print(f"{args.out}: {len(doc['primitives'])} primitives, {len(doc['grids'])} grids ({n_grid} points), "
                   f"hwcomponents {doc['packages']['hwcomponents']}")
+        elif args.tech_command == "calibrate":
+            from archsim.techbuild.build import apply_calibration
+
+            doc = apply_calibration(args.tech, args.calibration)
+            print(f"{args.tech}: calibration from {doc['generated_by']['calibration']}: "
+                  + ", ".join(f"{k} {v['value']:.4g}" for k, v in doc["calibration"].items()))
         elif args.tech_command == "setup":
             from archsim.techbuild import require_components
             from archsim.techbuild.binaries import ensure_binaries
@@ -146,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None,
                    help="output folder (default: reports/<workload name>/ under the current folder)")
     r.add_argument("--resume", action="store_true",
-                   help="continue an interrupted functional run from its last checkpoint (bit-identical)")
+                   help="continue an interrupted functional run from its last checkpoint (bit-identical); "
+                        "refused, naming the changed keys, if the configuration changed since")
+    r.add_argument("--fresh", action="store_true",
+                   help="discard the output folder's checkpoints and start the functional parts over")
     r.add_argument("--data-dir", type=Path, default=None,
                    help="data folder: a data set's own folder or a root holding mnist/, fashion-mnist/, "
                         "cifar-10-batches-bin/ (default: $ARCHSIM_DATA, then the user cache)")
@@ -166,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", default=None,
                    help="address of a running dask.distributed scheduler, e.g. tcp://10.0.0.5:8786")
     s.add_argument("--fresh", action="store_true", help="ignore finished points from an earlier run")
+    s.add_argument("--max-points", type=int, default=None, metavar="N",
+                   help="largest sweep to accept, counted from the axes before anything is built "
+                        "(default: 100,000)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_sweep)
 
@@ -190,6 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--mode", choices=["infer", "train"], default="infer", help="workload mode (default infer)")
     m.set_defaults(func=_cmd_import)
 
+    v = sub.add_parser("validate", help="run every reference case and write validation.csv/.md/.png",
+                       description="Run the validation suite: the reference table and text figures of the "
+                                   "mixed-precision paper (workloads/mlp_mnist_train.yaml), the HERMES core and "
+                                   "the 64-core chip's core (hermes_core.yaml, core64_core.yaml), and every "
+                                   "tech-file primitive against its component model. Each cell is labelled "
+                                   "calibrated, dependent or predicted by perturbing the fitted parameters.")
+    v.add_argument("--out", type=Path, default=Path("reports/validation"),
+                   help="output folder (default: reports/validation/)")
+    v.add_argument("--workloads", type=Path, default=Path("workloads"),
+                   help="folder holding the validation workloads (default: ./workloads)")
+    v.set_defaults(func=_cmd_validate)
+
     d = sub.add_parser("designs", help="list the built-in designs (and print one in full)",
                        description="List built-in designs; --show NAME prints every field of one, i.e. "
                                    "everything a workload can override.")
@@ -201,14 +242,25 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the ADC survey model, NeuroSim, the logic library). Needs the optional extra "
                                    "archsim[components] on Python >= 3.12.")
     tsub = t.add_subparsers(dest="tech_command", required=True, metavar="TECH_COMMAND",
-                            help="build: evaluate a spec; setup: make CACTI/NeuroSim run here; models: list models")
+                            help="build: evaluate a spec; calibrate: copy calibration factors into a tech file; "
+                                 "setup: make CACTI/NeuroSim run here; models: list models")
     tb = tsub.add_parser("build", help="evaluate a spec (kind: tech_spec) into a generated tech file",
                          description="Evaluate every primitive and grid of a spec with its named model and write "
                                      "the generated tech file (kind: tech_components); each number records its "
                                      "model, package version, parameters and node scaling.")
     tb.add_argument("spec", type=Path, help="spec YAML (kind: tech_spec), e.g. tech/14lpp.spec.yaml")
-    tb.add_argument("-o", "--out", type=Path, required=True, help="output YAML, e.g. reports/components/14lpp.yaml")
+    tb.add_argument("-o", "--out", type=Path, required=True, help="output YAML, e.g. tech/14lpp.yaml")
+    tb.add_argument("--reuse", type=Path, default=None, metavar="FILE",
+                    help="an earlier generated file: copy its values for every entry whose model, parameters and "
+                         "package version are unchanged (e.g. after changing only the calibration)")
     tb.add_argument("--quiet", action="store_true", help="no progress bar")
+    tc = tsub.add_parser("calibrate", help="copy a calibration file's factors into a generated tech file",
+                         description="Rewrite the calibration: section of a generated tech file from its calibration "
+                                     "file (kind: tech_calibration) without re-evaluating any model; needs no "
+                                     "component models (benchmarks/calibrate_table1.py runs it after a fit).")
+    tc.add_argument("tech", type=Path, help="generated tech file, e.g. tech/14lpp.yaml")
+    tc.add_argument("--calibration", type=Path, default=None,
+                    help="calibration file (default: the one named under the tech file's generated_by)")
     tsub.add_parser("setup", help="check the CACTI/NeuroSim programs and rebuild them from source if needed",
                     description="Probe the CACTI and NeuroSim executables shipped in the hwcomponents wheels and "
                                 "rebuild any that does not run here from the shipped sources with make "
@@ -226,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as exc:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # the environment (a file that cannot be read, a full disk): one line, no traceback
+        from archsim.reports.io import describe
+
+        where = f"{clip(str(exc.filename))}: " if exc.filename else ""
+        print(f"error: {where}{describe(exc) if not where else exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         hint = {"run": "finished epochs are checkpointed: rerun with --resume to continue",

@@ -18,7 +18,7 @@ from archsim.accounting.latency import stage_latency, stream_table
 from archsim.config.design import Design, build_design
 from archsim.config.errors import ConfigError, Problem
 from archsim.config.loader import load
-from archsim.config.tech import Tech
+from archsim.config.tech import Tech, load_tech_file
 from archsim.config.workload import DesignRef, Workload, resolve
 from archsim.hardware.simulate import Simulation, simulate
 from archsim.resources import builtin_tech, builtin_tech_names
@@ -64,7 +64,7 @@ def load_tech(workload: Workload, workload_path: str | Path) -> Tech:
     if not path.is_file():
         raise ConfigError(workload_path, f"tech: file '{workload.tech}' not found (looked at {path}); "
                                          f"built-in technologies: {', '.join(builtin_tech_names())}")
-    return load(Tech, path)
+    return load_tech_file(path)
 
 
 def workload_trace(workload: Workload, update_stats: dict[str, LayerUpdateStats] | None = None,

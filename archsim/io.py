@@ -1,5 +1,10 @@
 """Atomic file output for every part of archsim: write a temporary file in the target folder,
-then os.replace it over the target, so a reader never sees a half-written file."""
+then os.replace it over the target, so a reader never sees a half-written file.
+
+Temporary files are named `.archsim-tmp.<name>.<random><suffix>`; one left behind by a killed
+process is an orphan that the next writer of that output folder removes (archsim.reports.io).
+Whole report folders (many files appearing together) are archsim.reports.io.StagedReport.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+TEMP_PREFIX = ".archsim-tmp."
+
 
 @contextmanager
 def atomic_output(path: str | Path):
     """Yield a temporary path next to `path`; on success it replaces `path` (os.replace)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{path.stem}.", suffix=path.suffix)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -28,8 +35,16 @@ def atomic_output(path: str | Path):
         raise
 
 
+def is_temp_file(name: str) -> bool:
+    """Whether a file name is one of atomic_output's temporary files."""
+    return name.startswith(TEMP_PREFIX)
+
+
 def checkpoint_dir(out_dir: str | Path) -> Path:
-    """Where a run writing its outputs to `out_dir` keeps its checkpoints (the one place for all runs)."""
+    """Where a run writing its outputs to `out_dir` keeps its checkpoints (the one place for all runs).
+
+    It lives inside the output folder and is carried over, never staged: a report commit keeps it,
+    and a failed or killed run leaves it for `--resume` (archsim.reports.io.STATE_ENTRIES)."""
     return Path(out_dir) / "checkpoints"
 
 

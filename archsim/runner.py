@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from archsim.config.errors import ConfigError
+from archsim.config.limits import estimate_problems
 from archsim.estimate import Estimate, estimate, load_designs, load_tech, load_workload
+from archsim.reports.io import StagedReport
 from archsim.reports.writer import terminal_summary, write_report
 
 
@@ -32,8 +34,11 @@ def default_out_dir(name: str) -> Path:
 
 def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume: bool = False,
                  data_dir: str | Path | None = None, functional: bool = True, progress: bool = True,
-                 echo=print) -> RunResult:
-    """Validate everything first (fail fast on bad YAML), then run the functional parts and the estimator."""
+                 fresh: bool = False, echo=print) -> RunResult:
+    """Validate everything first (fail fast on bad YAML), then run the functional parts and the estimator.
+
+    resume: continue the functional parts from their checkpoints (refused, naming the changed keys, when
+    the configuration changed since); fresh: delete the output folder's checkpoints first."""
     t0 = time.perf_counter()
     path = Path(path)
     workload = load_workload(path)
@@ -42,6 +47,14 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
     out = Path(out_dir) if out_dir is not None else default_out_dir(workload.name)
     data = Path(data_dir) if data_dir is not None else None
 
+    if resume and fresh:
+        raise ConfigError(path, [_problem("--resume/--fresh", "give one of them: --resume continues the "
+                                                              "checkpoints, --fresh discards them")])
+    if fresh and functional:
+        from archsim.functional.checkpoint import clear
+        from archsim.io import checkpoint_dir
+
+        clear(checkpoint_dir(out))
     update_stats = conductance = optimizer = None
     sections: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -51,34 +64,50 @@ def run_workload(path: str | Path, out_dir: str | Path | None = None, *, resume:
             raise ConfigError(path, [_problem("trace.source", "'functional' needs a functional: section "
                                                               "(or set trace.source: analytical)")])
         echo("note: --no-functional given; using the analytical update statistics instead", file=sys.stderr)
-    if functional and workload.functional is not None:
-        from archsim.functional.run import run_functional
+    # every output of the run (functional, inference, estimator) is staged and appears in one commit;
+    # checkpoints live outside the staging folder, so a failed or killed run can be resumed
+    with StagedReport(out, "archsim run") as rep:
+        if functional and workload.functional is not None:
+            from archsim.functional.run import run_functional
 
-        summary = run_functional(workload, path, out, resume=resume, data_dir=data, progress=progress)
-        extras["functional"] = summary
-        if workload.trace.source == "functional":
-            update_stats = summary.update_stats
-            conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
-            optimizer = getattr(summary, "optimizer", None)  # 'sgd' | 'momentum', where the run says
-        sections.append(_functional_section(summary))
-    if functional and workload.inference is not None:
-        from archsim.functional.inference.run import run_inference_study
+            summary = run_functional(workload, path, rep.stage_dir, checkpoints=rep.checkpoints, resume=resume,
+                                     data_dir=data, progress=progress, designs=designs)
+            extras["functional"] = summary
+            if workload.trace.source == "functional":
+                update_stats = summary.update_stats
+                conductance = getattr(summary, "mean_conductance_us", None)  # layer → µS, where the run measures it
+                optimizer = getattr(summary, "optimizer", None)  # 'sgd' | 'momentum', where the run says
+            sections.append(_functional_section(summary))
+        if functional and workload.inference is not None:
+            from archsim.functional.inference.run import run_inference_study
 
-        study = run_inference_study(workload, path, out, resume=resume, data_dir=data, progress=progress)
-        extras["inference"] = study
-        conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
+            study = run_inference_study(workload, path, rep.stage_dir, checkpoints=rep.checkpoints, resume=resume,
+                                        data_dir=data, progress=progress, designs=designs)
+            extras["inference"] = study
+            conductance = conductance or getattr(study, "mean_conductance_us", None)  # programmed devices, µS
 
-    est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats, conductance_us=conductance,
-                   optimizer=optimizer)
-    if "inference" in extras:
-        from archsim.accounting.programming import programming_cost
+        est = estimate(workload, path, tech=tech, designs=designs, update_stats=update_stats,
+                       conductance_us=conductance, optimizer=optimizer)
+        check_estimate(est, path)
+        if "inference" in extras:
+            from archsim.accounting.programming import programming_cost
 
-        sections.append(_inference_section(extras["inference"]))
-        cost = programming_cost(extras["inference"], est, tech)
-        tables["programming_cost.csv"] = cost
-        sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
-    files, val = write_report(est, tech, out, sections, tables)
+            sections.append(_inference_section(extras["inference"]))
+            cost = programming_cost(extras["inference"], est, tech)
+            tables["programming_cost.csv"] = cost
+            sections.append("## One-off programming and per-calibration cost\n\n" + cost.to_markdown(index=False))
+        _, val = write_report(est, tech, rep, sections, tables, workload_path=path)
+        files = rep.commit()
     return RunResult(est, out, files, val, time.perf_counter() - t0, extras)
+
+
+def check_estimate(est: Estimate, path: Path) -> None:
+    """ConfigError if an estimate is not physical (non-finite, negative, or beyond per-image bounds)."""
+    problems = estimate_problems(est.energy[["design", "stage", "component", "energy_pj"]].itertuples(index=False),
+                                 est.latency[["design", "stage", "latency_ns"]].itertuples(index=False))
+    if problems:
+        raise ConfigError(path, [_problem("", f"the estimate is not physical: {p} (check layer sizes, tech "
+                                              "energies, clocks and pulse counts)") for p in problems])
 
 
 def _problem(key: str, msg: str):
@@ -90,8 +119,13 @@ def _problem(key: str, msg: str):
 def _functional_section(summary) -> str:
     acc = getattr(summary, "final_test_acc", {}) or {}
     rows = "\n".join(f"| {alg} | {acc_:.4f} |" for alg, acc_ in acc.items())
-    return ("## Functional accuracy (final test accuracy, mean over seeds)\n\n| algorithm | test_acc |\n|---|---|\n"
+    text = ("## Functional accuracy (final test accuracy, mean over seeds)\n\n| algorithm | test_acc |\n|---|---|\n"
             + rows + "\n\nSee accuracy.csv, updates.csv and drift.csv.")
+    ratios = getattr(summary, "ratios", None)
+    if ratios is not None and not ratios.empty:
+        text += ("\n\n## Device updates vs FP weight writes (per epoch, per layer)\n\n"
+                 + ratios.to_markdown(index=False, floatfmt=".4g") + "\n\nupdates_ratio.csv, updates_per_epoch.png.")
+    return text
 
 
 def _inference_section(study) -> str:

@@ -1,116 +1,141 @@
-"""Fit the calibrated parameters of the reference design to their Table 1 cells.
+"""Fit the reference design's calibration factors to their Table 1 cells, and write them back.
 
-Each calibrated parameter is fitted to exactly one cell (listed in the workload's
-`reference.calibrated`); the fits interact, so they are repeated (Gauss-Seidel) until stable.
-Prints the fitted values and the full validation table; paste the values into tech/14lpp.yaml,
-archsim/hardware/designs/*.yaml (every clock_ghz) and workloads/mlp_mnist_train.yaml.
+The factors are the tech file's `calibration:` entries (tech/14lpp.calibration.yaml: each a model
+value × factor, fitted to one cell) and the reference workload's `reference.factors` (workload
+statistics the paper does not state). Each is fitted to its one cell by 1-D root finding (on a log
+scale), holding the others; the fits interact, so they are repeated (Gauss-Seidel) until they stop
+moving. Tech factors only re-price the recorded action counts; the others re-simulate.
 
-    python benchmarks/calibrate_table1.py
+    python benchmarks/calibrate_table1.py            # fit and print
+    python benchmarks/calibrate_table1.py --write    # ... and write tech/14lpp.calibration.yaml, the workload's
+                                                     # fitted values, and the factors into tech/14lpp.yaml
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import re
 import sys
 from pathlib import Path
 
 import pandas as pd
-from scipy.optimize import brentq
+import yaml
 
-from archsim.config.design import Design
-from archsim.config.tech import Tech
-from archsim.config.workload import Workload
 from archsim.estimate import estimate, load_designs, load_tech, load_workload
-from archsim.reports.validation import validation_table
+from archsim.reports.validation import (
+    factor_registry,
+    reference_cells,
+    repriced,
+    scaled_inputs,
+    validate_estimate,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKLOAD = ROOT / "workloads" / "mlp_mnist_train.yaml"
 
 
-def set_path(d: dict, path: str, value):
-    keys = path.split(".")
-    for k in keys[:-1]:
-        d = d[k]
-    d[keys[-1]] = value
-
-
-def get_path(d: dict, path: str):
-    for k in path.split("."):
-        d = d[k]
-    return d
-
-
-class Model:
-    """Mutable copies of tech, designs and workload as dicts; evaluates the validation table."""
-
-    def __init__(self):
-        self.workload = load_workload(WORKLOAD).model_dump()
-        self.tech = load_tech(Workload.model_validate(self.workload), WORKLOAD).model_dump()
-        self.designs = {d.name: d.model_dump() for d in load_designs(Workload.model_validate(self.workload), WORKLOAD)}
-
-    def table(self) -> pd.DataFrame:
-        w = Workload.model_validate(self.workload)
-        est = estimate(w, WORKLOAD, tech=Tech.model_validate(self.tech),
-                       designs=[Design.model_validate(d) for d in self.designs.values()])
-        return validation_table(est, w.reference)
-
-    def cell(self, design: str, stage: str, metric: str) -> float:
-        t = self.table()
-        row = t[(t.design == design) & (t.stage == stage) & (t.metric == metric)].iloc[0]
-        return row.model / row.paper - 1.0
-
-
-#: (where, dotted path, (design, stage, metric), bracket)
-PARAMETERS = [
-    ("tech", "primitives.sram_read.energy_pj", ("digital32", "forward", "energy"), (1, 400)),
-    ("tech", "primitives.sram_write.energy_pj", ("digital32", "update", "energy"), (0.1, 400)),
-    ("tech", "scaling.sram_width_fraction.value", ("digital_mp", "forward", "energy"), (0.0, 1.0)),
-    ("tech", "primitives.adc_conversion.energy_pj", ("mca.computational_memory", "backward", "energy"), (0.1, 50)),
-    ("tech", "primitives.sram_leakage.leakage_mw", ("mca.digital_unit", "forward", "energy"), (0.0, 1.0)),
-    ("workload", "trace.update.d_nonzero_fraction", ("mca.digital_unit", "update", "energy"), (1e-4, 0.2)),
-    ("workload", "trace.error_zero_fraction_8bit", ("digital_mp", "backward", "energy"), (0.0, 0.95)),
-    ("clock", "digital32", ("digital32", "forward", "latency"), (0.3, 3.0)),
-    ("clock", "mca,digital_mp", ("digital_mp", "forward", "latency"), (0.3, 3.0)),
-]
-
-
-def set_clock(model: Model, designs: str, ghz: float):
-    """One clock for every unit of the named designs: the 32-bit datapath has its own (its 32 × 32-bit
-    multipliers set the critical path), the narrow-datapath MCA and mixed-precision designs share one."""
-    for name in designs.split(","):
-        d = model.designs[name]
-        for section in ("mac_array", "digital_unit", "chi_unit", "weight_sram", "activation_sram", "chi_sram", "bus"):
-            if d.get(section) is not None:
-                d[section]["clock_ghz"] = ghz
-
-
-def fit(model: Model, where: str, path: str, cell, bracket) -> float:
-    def f(x):
-        if where == "clock":
-            set_clock(model, path, x)
+def root(f, lo: float, hi: float, tol: float = 1e-7, iters: int = 60) -> float:
+    """A root of f in [lo, hi] (f(lo), f(hi) of opposite signs): the Illinois variant of regula falsi."""
+    flo, fhi = f(lo), f(hi)
+    if flo * fhi > 0:
+        raise ValueError(f"cannot bracket: f({lo:.4g}) = {flo:+.4g}, f({hi:.4g}) = {fhi:+.4g}")
+    side = 0
+    x = lo
+    for _ in range(iters):
+        x = (lo * fhi - hi * flo) / (fhi - flo)
+        fx = f(x)
+        if abs(fx) < tol or hi - lo < tol:
+            return x
+        if fx * fhi > 0:
+            hi, fhi = x, fx
+            if side == -1:
+                flo /= 2
+            side = -1
         else:
-            set_path(getattr(model, where), path, x)
-        return model.cell(*cell)
-
-    lo, hi = bracket
-    try:
-        x = brentq(f, lo, hi, xtol=1e-6, rtol=1e-4)
-    except ValueError:
-        print(f"  cannot bracket {path} on {cell}: f({lo})={f(lo):+.3f}, f({hi})={f(hi):+.3f}", file=sys.stderr)
-        raise
-    f(x)
+            lo, flo = x, fx
+            if side == 1:
+                fhi /= 2
+            side = 1
     return x
+WORKLOAD = ROOT / "workloads" / "mlp_mnist_train.yaml"
+TECH_BRACKET = (1e-3, 1e4)
 
 
 def main() -> None:
-    model = Model()
-    for sweep in range(8):
-        values = {}
-        for where, path, cell, bracket in PARAMETERS:
-            values[f"clock[{path}]" if where == "clock" else path] = fit(model, where, path, cell, bracket)
-        print(f"sweep {sweep}: " + ", ".join(f"{k.split('.')[-2] if k.endswith(('energy_pj', 'leakage_mw', 'value')) else k}={v:.5g}"
-                                            for k, v in values.items()))
-    pd.set_option("display.width", 200)
-    print(model.table().to_string(index=False))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write", action="store_true", help="write the fitted values back (see the module docstring)")
+    ap.add_argument("--sweeps", type=int, default=6)
+    args = ap.parse_args()
+
+    w = load_workload(WORKLOAD)
+    tech, designs = load_tech(w, WORKLOAD), load_designs(w, WORKLOAD)
+    cells = {c.id: c for c in reference_cells(w.reference, {d.name for d in designs})}
+    est = estimate(w, WORKLOAD, tech=tech, designs=designs)
+    factors = factor_registry(tech, w)
+    for f in factors:
+        if f.fitted_to not in cells:
+            sys.exit(f"factor {f.name}: fitted_to {f.fitted_to!r} is not a cell of {WORKLOAD}")
+    values = {f.name: f.value for f in factors}
+    brackets = {n: tuple(r.bracket) for n, r in w.reference.factors.items()}
+
+    def apply(name: str, value: float):
+        """(tech, workload, estimate) with factor `name` set to `value`."""
+        nonlocal tech, w, est
+        f = next(x for x in factor_registry(tech, w) if x.name == name)
+        current = f.value
+        t2, w2, _ = scaled_inputs(f, value / current, tech, w, designs)
+        if f.kind == "tech":
+            return t2, w2, repriced(est, t2)
+        return t2, w2, estimate(w2, WORKLOAD, tech=t2, designs=designs)
+
+    for sweep in range(args.sweeps):
+        moved = 0.0
+        for f in factors:
+            cell = cells[f.fitted_to]
+
+            def err(log_v, f=f, cell=cell):
+                _, _, e = apply(f.name, math.exp(log_v))
+                return cell.measure(e) / cell.reference - 1.0
+
+            lo, hi = brackets.get(f.name, TECH_BRACKET)
+            v = math.exp(root(err, math.log(lo), math.log(hi)))
+            tech, w, est = apply(f.name, v)
+            moved = max(moved, abs(math.log(v / values[f.name])))
+            values[f.name] = v
+        print(f"sweep {sweep}: " + ", ".join(f"{k}={v:.5g}" for k, v in values.items()), file=sys.stderr)
+        if moved < 1e-6:
+            break
+    if any(f.kind != "tech" for f in factors):
+        est = estimate(w, WORKLOAD, tech=tech, designs=designs)
+    table = validate_estimate(est, WORKLOAD, tech, designs)
+    pd.set_option("display.width", 220)
+    print(table.drop(columns=["factors"]).to_string(index=False))
+    if args.write:
+        write(tech, w, values, factors)
+
+
+def write(tech, w, values: dict[str, float], factors) -> None:
+    """The calibration file, the workload's fitted values, and the factors copied into the tech file."""
+    from archsim.techbuild.build import apply_calibration
+
+    spec_dir = ROOT / Path(tech.spec).parent
+    cal_path = ROOT / tech.generated_by["calibration"]
+    cal = yaml.safe_load(cal_path.read_text())
+    cal["fitted_by"] = "python benchmarks/calibrate_table1.py --write"
+    for f in factors:
+        if f.kind == "tech":
+            cal["factors"][f.name]["value"] = float(f"{values[f.name]:.6g}")
+    cal_path.write_text(yaml.safe_dump(cal, sort_keys=False, allow_unicode=True, width=110))
+    text = WORKLOAD.read_text()
+    for f in factors:
+        if f.kind == "workload":
+            key = f.target.split(".")[-1]
+            text, n = re.subn(rf"^(\s*{key}:\s*)[0-9.eE+-]+", rf"\g<1>{values[f.name]:.5g}", text, count=1, flags=re.M)
+            assert n == 1, f"{key} not found in {WORKLOAD}"
+    WORKLOAD.write_text(text)
+    apply_calibration(ROOT / "tech" / "14lpp.yaml", cal_path)
+    print(f"wrote {cal_path.relative_to(ROOT)}, {WORKLOAD.relative_to(ROOT)} and tech/14lpp.yaml "
+          f"(spec folder {spec_dir.relative_to(ROOT)})", file=sys.stderr)
 
 
 if __name__ == "__main__":

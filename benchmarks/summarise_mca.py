@@ -3,8 +3,8 @@
     python benchmarks/summarise_mca.py reports/mlp_mnist_mca
 
 Prints, per algorithm: final test accuracy (mean ± std over seeds, and per seed), device pulses
-(crossbars) or weight updates (FP) per epoch, the FP/MCA update ratio, and accuracy change after
-the longest drift time (with and without global drift compensation).
+(crossbars) or weight writes (FP) per epoch, the FP/MCA update ratio (whole network and per layer),
+and the accuracy change after the longest drift time for each drift compensation.
 """
 
 from __future__ import annotations
@@ -41,14 +41,28 @@ def summarise(folder: Path) -> str:
             if not key[0].startswith("fp"):
                 lines.append(f"- FP weight updates per epoch / {key[0]}{' ' + key[1] if key[1] else ''} device "
                              f"pulses in its busiest epoch (any seed): {fp[0] / v:,.0f}x")
+    updates_file = folder / "updates.csv"
+    if updates_file.is_file():
+        lines += ["", "| layer | algorithm | variant | device pulses per epoch (mean) | FP weight writes per epoch | "
+                      "ratio |", "|---|---|---|---|---|---|"]
+        up = pd.read_csv(updates_file)
+        up["variant"] = _variants(up)
+        up["pulses"] = up["set_pulses"] + up["reset_pulses"] + up["refresh_set_pulses"]
+        mean = up.groupby(["algorithm", "variant", "layer"], sort=False)["pulses"].mean()
+        fp_alg = next((a for a in ("fp32", "fp64") if a in set(up["algorithm"])), None)
+        for (alg, variant, layer), pulses in mean.items():
+            if alg.startswith("fp") or fp_alg is None:
+                continue
+            writes = mean[(fp_alg, "", layer)] if (fp_alg, "", layer) in mean.index else float("nan")
+            lines.append(f"| {layer} | {alg} | {variant} | {pulses:,.0f} | {writes:.3e} | {writes / pulses:,.0f}x |")
     drift_file = folder / "drift.csv"
     if drift_file.is_file():
         drift = pd.read_csv(drift_file)
         drift["variant"] = _variants(drift)
         lines.append("")
-        lines.append("| algorithm | variant | compensated | test acc at first time | at last time | change (pp) |")
+        lines.append("| algorithm | variant | compensation | test acc at first time | at last time | change (pp) |")
         lines.append("|---|---|---|---|---|---|")
-        for (alg, variant, comp), g in drift.groupby(["algorithm", "variant", "compensated"], sort=False):
+        for (alg, variant, comp), g in drift.groupby(["algorithm", "variant", "compensation"], sort=False):
             m = g.groupby("t_s")["test_acc"].mean()
             lines.append(f"| {alg} | {variant} | {comp} | {m.iloc[0]:.4f} (t={m.index[0]:g} s) | {m.iloc[-1]:.4f} "
                          f"(t={m.index[-1]:g} s) | {100 * (m.iloc[-1] - m.iloc[0]):+.2f} |")

@@ -19,18 +19,23 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, PositiveFloat, PositiveInt, TypeAdapter, field_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version
 from archsim.config.errors import ConfigError
 from archsim.config.loader import read_yaml, validate
 from archsim.resources import design_dir
 
 BUILTIN_DIR = design_dir()
+# physical bounds of a design's units (far beyond any real design; beyond them an estimate is meaningless)
+MAX_UNITS = 65536        # rows, columns, ADCs per array, banks, word widths
+MAX_LANES = 2 ** 20      # parallel lanes, write heads, arrays
+MAX_NS = 1e9             # any single step: at most 1 s
+Clock = Annotated[float, Field(ge=1e-6, le=100.0)]  # GHz (1 kHz … 100 GHz)
 
 #: Element-wise op kinds of the digital unit (trace VectorOps and the post-ops of MVMs).
 VECTOR_KINDS = ("activation", "derivative", "output_error", "quantize", "scale", "pool", "batchnorm",
                 "residual_add", "partial_sum")
 
-Capacity = Union[PositiveFloat, Literal["fit"]]
+Capacity = Union[Annotated[float, Field(gt=0, le=1e9)], Literal["fit"]]
 CAPACITY_HELP = ("stated capacity in KB: sets access energy and leakage, and what does not fit goes to DRAM; "
                  "'fit' = exactly the workload's working set (the reference table's all-on-chip assumption)")
 
@@ -41,19 +46,19 @@ class Sram(Strict):
     access per cycle (a read and a write with 2 ports)."""
 
     capacity_kb: Capacity = Field(256.0, description=CAPACITY_HELP)
-    banks: PositiveInt = Field(1, description="independent banks: accesses per cycle (time)")
-    width_bits: PositiveInt = Field(64, description="word width: bits per access (time, energy per access)")
+    banks: PositiveInt = Field(1, le=MAX_UNITS, description="independent banks: accesses per cycle (time)")
+    width_bits: PositiveInt = Field(64, le=MAX_UNITS, description="word width: bits per access (time, energy per access)")
     ports: Literal[1, 2] = Field(1, description="2 = a read and a write in the same cycle (time)")
-    clock_ghz: PositiveFloat = Field(1.0, description="access clock (time)")
+    clock_ghz: Clock = Field(1.0, description="access clock (time)")
 
 
 class DigitalUnit(Strict):
     """Vector unit for activations, derivatives, errors, quantisation, pooling, partial sums."""
 
-    lanes: PositiveInt = Field(4, description="element-wise lanes (time; leakage per lane)")
+    lanes: PositiveInt = Field(4, le=MAX_LANES, description="element-wise lanes (time; leakage per lane)")
     data_bits: PositiveInt = Field(16, le=64, description="datapath width (energy per op)")
-    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
-    cycles_per_op: dict[str, PositiveFloat] = Field(
+    clock_ghz: Clock = Field(1.0, description="clock (time)")
+    cycles_per_op: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field(
         default_factory=dict,
         description="cycles per element per lane for each op kind (time); kinds not listed take 1 cycle. "
                     f"Kinds: {', '.join(VECTOR_KINDS)}")
@@ -73,16 +78,16 @@ class DigitalUnit(Strict):
 class ChiUnit(Strict):
     """χ accumulator: for each non-zero outer-product entry read χ, add, compare to ε, write χ."""
 
-    lanes: PositiveInt = Field(1, description="entries accumulated per cycle (time; leakage per lane)")
+    lanes: PositiveInt = Field(1, le=MAX_LANES, description="entries accumulated per cycle (time; leakage per lane)")
     chi_bits: PositiveInt = Field(32, le=64, description="χ word width (χ memory size, energy per access)")
-    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
+    clock_ghz: Clock = Field(1.0, description="clock (time)")
 
 
 class Bus(Strict):
     """On-chip bus between tiles, SRAMs and digital units."""
 
-    width_bits: PositiveInt = Field(64, description="bits per cycle (time)")
-    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
+    width_bits: PositiveInt = Field(64, le=MAX_UNITS, description="bits per cycle (time)")
+    clock_ghz: Clock = Field(1.0, description="clock (time)")
 
 
 class Dram(Strict):
@@ -91,9 +96,9 @@ class Dram(Strict):
 
     enabled: bool = Field(True, description="false: every working set must fit on chip, else an error names "
                                             "the buffer that is too small")
-    bandwidth_gb_s: PositiveFloat = Field(25.6, description="sustained bandwidth, GB/s (time); 25.6 = one "
+    bandwidth_gb_s: PositiveFloat = Field(25.6, le=1e6, description="sustained bandwidth, GB/s (time); 25.6 = one "
                                                             "LPDDR4-3200 x64 channel")
-    burst_bytes: PositiveInt = Field(64, description="smallest transfer: a sparse access moves a whole burst "
+    burst_bytes: PositiveInt = Field(64, le=MAX_UNITS, description="smallest transfer: a sparse access moves a whole burst "
                                                      "(energy and time of sparse χ updates in DRAM)")
 
 
@@ -101,10 +106,10 @@ class Programming(Strict):
     """PCM programming circuit: parallel write heads issuing SET/RESET pulses and verify reads; the
     weight update, refresh and (shared mapping) reprogramming all share these heads."""
 
-    write_heads: PositiveInt = Field(1, description="pulses issued in parallel (time)")
-    set_pulse_ns: PositiveFloat = Field(50.0, description="SET pulse width (time)")
-    reset_pulse_ns: PositiveFloat = Field(50.0, description="RESET pulse width (time)")
-    verify_read_ns: PositiveFloat = Field(100.0, description="one verify / refresh-check read (time)")
+    write_heads: PositiveInt = Field(1, le=MAX_LANES, description="pulses issued in parallel (time)")
+    set_pulse_ns: PositiveFloat = Field(50.0, le=MAX_NS, description="SET pulse width (time)")
+    reset_pulse_ns: PositiveFloat = Field(50.0, le=MAX_NS, description="RESET pulse width (time)")
+    verify_read_ns: PositiveFloat = Field(100.0, le=MAX_NS, description="one verify / refresh-check read (time)")
     overlap_with_digital: bool = Field(True, description="update pulses of a layer run while the χ unit works "
                                                          "on the next layer (time)")
 
@@ -114,8 +119,8 @@ class Crossbar(Strict):
     """PCM crossbar arrays holding the weights as differential pairs W = β·(G⁺ − G⁻). Every mapping
     tiles a layer's (fan-in + bias) × outputs matrix onto rows × cols arrays (config/tiling.py)."""
 
-    rows: PositiveInt = Field(256, description="word lines per array (row tiles → partial sums)")
-    cols: PositiveInt = Field(256, description="weight columns (unit cells) per array, each cell holding "
+    rows: PositiveInt = Field(256, le=MAX_UNITS, description="word lines per array (row tiles → partial sums)")
+    cols: PositiveInt = Field(256, le=MAX_UNITS, description="weight columns (unit cells) per array, each cell holding "
                                                "devices_per_weight devices")
     devices_per_weight: Literal[1, 2] = Field(2, description="2 = differential pair, 1 = device + reference "
                                                              "(read energy, devices)")
@@ -123,7 +128,7 @@ class Crossbar(Strict):
         "per_layer", description="per_layer: dedicated arrays for every layer, tiled to rows × cols; shared: "
                                  "`shared_arrays` arrays time-multiplexed over the layers, reprogrammed when a "
                                  "layer is not resident (inference only); tiled: old name of per_layer")
-    shared_arrays: PositiveInt | None = Field(None, description="shared mapping: arrays on chip")
+    shared_arrays: PositiveInt | None = Field(None, le=MAX_LANES, description="shared mapping: arrays on chip")
     program_target_bits: PositiveInt = Field(
         8, le=32, description="shared mapping: bits per weight fetched to reprogram a tile (DRAM traffic)")
 
@@ -149,13 +154,13 @@ class Tile(Strict):
         "pwm", description="pwm: one read whose pulse width encodes the input in 2^dac_bits steps; bit_serial: "
                            "dac_bits reads of one input bit each, every one converted and shift-added")
     dac_bits: PositiveInt = Field(8, le=16, description="input resolution (read time and energy)")
-    pwm_step_ns: PositiveFloat = Field(0.5, description="pwm: one pulse-width step; a read integrates for "
+    pwm_step_ns: PositiveFloat = Field(0.5, le=MAX_NS, description="pwm: one pulse-width step; a read integrates for "
                                                         "2^dac_bits steps (8 bits → 128 ns, HERMES core)")
-    bit_pulse_ns: PositiveFloat = Field(10.0, description="bit_serial: read pulse (integration) of one bit")
+    bit_pulse_ns: PositiveFloat = Field(10.0, le=MAX_NS, description="bit_serial: read pulse (integration) of one bit")
     adc_bits: PositiveInt = Field(8, le=16, description="ADC resolution (conversion energy and time)")
-    adcs_per_array: PositiveInt = Field(256, description="ADCs per array, ≤ crossbar.cols; fewer ADCs than "
+    adcs_per_array: PositiveInt = Field(256, le=MAX_UNITS, description="ADCs per array, ≤ crossbar.cols; fewer ADCs than "
                                                          "output lines multiplex them (time, leakage, area)")
-    adc_conversion_ns: PositiveFloat = Field(5.0, description="time per conversion at 8 bits (SAR: ∝ adc_bits)")
+    adc_conversion_ns: PositiveFloat = Field(5.0, le=MAX_NS, description="time per conversion at 8 bits (SAR: ∝ adc_bits)")
 
     @property
     def read_window_ns(self) -> float:
@@ -172,11 +177,11 @@ class MacArray(Strict):
     """Digital MAC array of rows × cols processing elements (digital designs). A layer is mapped onto
     it per its dataflow (hardware/mapping.py); a layer smaller than the array leaves PEs idle."""
 
-    rows: PositiveInt = Field(8, description="PE rows: output positions (output_stationary) or fan-in "
+    rows: PositiveInt = Field(8, le=MAX_UNITS, description="PE rows: output positions (output_stationary) or fan-in "
                                              "(weight_stationary) in parallel (time; leakage per PE)")
-    cols: PositiveInt = Field(32, description="PE columns: output channels in parallel (time; leakage per PE)")
+    cols: PositiveInt = Field(32, le=MAX_UNITS, description="PE columns: output channels in parallel (time; leakage per PE)")
     acc_bits: PositiveInt = Field(32, le=64, description="accumulator / partial-sum width (energy)")
-    clock_ghz: PositiveFloat = Field(1.0, description="clock (time)")
+    clock_ghz: Clock = Field(1.0, description="clock (time)")
 
     @property
     def pes(self) -> int:
@@ -189,7 +194,7 @@ class Design(Strict):
     DigitalDesign, chosen by `type`."""
 
     kind: Literal["design"] = "design"
-    version: Literal[1] = 1
+    version: Version = 1
     name: str
     description: str = ""
     act_bits: PositiveInt = Field(8, le=32, description="activation / error precision in SRAM and on the bus")

@@ -12,6 +12,12 @@ from pydantic import Field, PositiveInt, NonNegativeInt, model_validator
 
 from archsim.config.base import Strict
 
+# sizes beyond any network this estimator is for (VGG-16 has 25,088 fan-in, 4,096 outputs, 138 M weights)
+MAX_WIDTH = 2 ** 20                 # outputs, channels, input dimensions
+MAX_KERNEL = 1024                   # kernel, stride, padding
+MAX_LAYERS = 10_000
+MAX_LAYER_WEIGHTS = 2 ** 34         # weights, or output elements, of one layer (~17 G)
+
 ActivationName = Literal["none", "relu", "sigmoid", "tanh", "softmax"]
 
 
@@ -19,7 +25,7 @@ class Dense(Strict):
     """Fully connected layer y = f(W·x + b); on a crossbar: rows = inputs (+1 bias row), cols = outputs."""
 
     type: Literal["dense"]
-    out: PositiveInt
+    out: PositiveInt = Field(le=MAX_WIDTH)
     bias: bool = True
     activation: ActivationName = "none"
     name: str | None = None
@@ -29,10 +35,10 @@ class Conv2d(Strict):
     """2-D convolution; unrolled (im2col) onto a crossbar with k·k·C_in (+1 bias) rows, C_out columns."""
 
     type: Literal["conv2d"]
-    out_channels: PositiveInt
-    kernel: PositiveInt
-    stride: PositiveInt = 1
-    padding: NonNegativeInt = 0
+    out_channels: PositiveInt = Field(le=MAX_WIDTH)
+    kernel: PositiveInt = Field(le=MAX_KERNEL)
+    stride: PositiveInt = Field(1, le=MAX_KERNEL)
+    padding: NonNegativeInt = Field(0, le=MAX_KERNEL)
     bias: bool = False
     activation: ActivationName = "none"
     name: str | None = None
@@ -42,8 +48,8 @@ class Pool(Strict):
     """Max or average pooling (digital unit); stride defaults to the kernel size."""
 
     type: Literal["maxpool", "avgpool"]
-    kernel: PositiveInt
-    stride: PositiveInt | None = None
+    kernel: PositiveInt = Field(le=MAX_KERNEL)
+    stride: PositiveInt | None = Field(None, le=MAX_KERNEL)
     name: str | None = None
 
 
@@ -70,6 +76,15 @@ class Flatten(Strict):
     name: str | None = None
 
 
+class Dropout(Strict):
+    """Inverted dropout (digital unit, training only): each element is zeroed with probability `rate` and
+    the rest scaled by 1/(1 − rate); inference passes values through."""
+
+    type: Literal["dropout"]
+    rate: float = Field(0.5, ge=0, lt=1)
+    name: str | None = None
+
+
 class GlobalAvgPool(Strict):
     """(C, H, W) → (C,) by averaging each channel (digital unit)."""
 
@@ -88,7 +103,7 @@ class Residual(Strict):
 
 
 Layer = Annotated[
-    Union[Dense, Conv2d, Pool, BatchNorm, Activation, Flatten, GlobalAvgPool, Residual],
+    Union[Dense, Conv2d, Pool, BatchNorm, Activation, Flatten, Dropout, GlobalAvgPool, Residual],
     Field(discriminator="type"),
 ]
 Residual.model_rebuild()
@@ -98,12 +113,17 @@ class Network(Strict):
     """A feed-forward network: input shape and an ordered list of layers."""
 
     name: str = "network"
-    input_shape: list[PositiveInt] = Field(description="(N,) for vectors or (C, H, W) for images")
-    layers: list[Layer] = Field(min_length=1)
+    input_shape: list[Annotated[int, Field(gt=0, le=MAX_WIDTH)]] = Field(
+        min_length=1, max_length=3, description="(N,) for vectors or (C, H, W) for images")
+    layers: list[Layer] = Field(min_length=1, max_length=MAX_LAYERS)
 
     @model_validator(mode="after")
     def _shapes_fit(self) -> "Network":
-        from archsim.config.shapes import infer_shapes
+        from archsim.config.shapes import flatten_layers, infer_shapes
 
-        infer_shapes(self)  # raises ValueError with the offending layer named
+        shapes = infer_shapes(self)  # raises ValueError with the offending layer named
+        for s in flatten_layers(shapes):
+            if s.weights > MAX_LAYER_WEIGHTS or s.out_elements > MAX_LAYER_WEIGHTS:
+                raise ValueError(f"{s.path}: {s.weights:,} weights and {s.out_elements:,} outputs; a layer may have "
+                                 f"at most {MAX_LAYER_WEIGHTS:,} of each")
         return self

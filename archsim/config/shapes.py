@@ -88,6 +88,8 @@ def _infer(layers, shape: tuple[int, ...], prefix: str, counter: dict) -> tuple[
             out.append(LayerShape(name, t, shape, shape, activation=layer.function, path=path))
         elif t == "flatten":
             out.append(LayerShape(name, t, shape, (math.prod(shape),), path=path))
+        elif t == "dropout":
+            out.append(LayerShape(name, t, shape, shape, path=path))
         elif t == "global_avgpool":
             if len(shape) != 3:
                 raise ValueError(f"{path}: global_avgpool needs a (C, H, W) input, got shape {list(shape)}")

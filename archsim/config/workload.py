@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import PathText, Strict, Version
 from archsim.config.functional import FunctionalConfig
 from archsim.config.inference import InferenceStudyConfig
 from archsim.config.network import Network
@@ -19,7 +19,7 @@ class DesignRef(Strict):
     """A design point: a built-in design (`base`) with field-by-field `overrides`."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    base: str = Field(description="built-in design name or path to a design YAML (relative to the workload)")
+    base: PathText = Field(description="built-in design name or path to a design YAML (relative to the workload)")
     overrides: dict[str, Any] = {}
 
 
@@ -28,8 +28,8 @@ class AnalyticalUpdate(Strict):
 
     x_nonzero_fraction: float = Field(0.5, gt=0, le=1, description="non-zero quantised inputs / rows, per position")
     d_nonzero_fraction: float = Field(0.02, gt=0, le=1, description="non-zero quantised errors / cols, per position")
-    set_pulses_per_image: float = Field(0.5, ge=0, description="device SET pulses per image, whole network")
-    refresh_interval_images: PositiveInt = 100
+    set_pulses_per_image: float = Field(0.5, ge=0, le=1e9, description="device SET pulses per image, whole network")
+    refresh_interval_images: PositiveInt = Field(100, le=10 ** 9)
     saturated_fraction_per_refresh: float = Field(
         1e-4, ge=0, le=1, description="fraction of pairs found saturated at each refresh")
 
@@ -65,7 +65,10 @@ class StageReference(Strict):
     """Paper values for one stage of one design (energy in nJ, latency in µs)."""
 
     energy_nj: float | None = Field(None, gt=0)
-    latency_us: float | None = Field(None, gt=0)
+    latency_us: float | None = Field(None, gt=0, description="one image from start to end of the stage (of a "
+                                                             "group: the time its units are busy in the stage)")
+    adc_share: float | None = Field(None, gt=0, lt=1, description="total only: ADC energy / tile energy (crossbar "
+                                                                  "array + line drivers + ADC)")
 
 
 class DesignReference(Strict):
@@ -88,14 +91,51 @@ class RatioReference(Strict):
     paper: float = Field(gt=0)
 
 
-class Reference(Strict):
-    """Published numbers to validate against; `calibrated` lists the cells fitted to them."""
+class TextReference(Strict):
+    """A figure quoted in a paper's text: a ratio of two designs' energies over some stages, or one design's
+    throughput (images/s) or power (W)."""
 
+    name: str
+    metric: Literal["energy", "images_per_s", "power_w"]
+    paper: float = Field(gt=0)
+    numerator: str | None = Field(None, description="energy: the design on top of the ratio")
+    denominator: str | None = Field(None, description="energy: the design below")
+    design: str | None = Field(None, description="images_per_s, power_w: the design")
+    stages: list[Literal["forward", "backward", "update", "total"]] = Field(["total"], min_length=1)
+
+    @field_validator("design")
+    @classmethod
+    def _which(cls, v, info):
+        metric = info.data.get("metric")
+        if metric == "energy" and (info.data.get("numerator") is None or info.data.get("denominator") is None):
+            raise ValueError("metric: energy needs numerator and denominator (design names)")
+        if metric in ("images_per_s", "power_w") and v is None:
+            raise ValueError(f"metric: {metric} needs design")
+        return v
+
+
+class FactorReference(Strict):
+    """A fitted parameter that is not in the tech file (a workload statistic or a design field): where it
+    lives and the reference cell it was fitted to. The tech file's `calibration:` lists the others."""
+
+    parameter: str = Field(pattern=r"^(workload:[\w.]+|design:[\w.-]+:[\w.]+)$",
+                           description="'workload:<dotted path>' or 'design:<design name>:<dotted path>'")
+    fitted_to: str = Field(description="cell id: design.stage.metric or design.group.stage.metric")
+    bracket: tuple[float, float] = Field(description="search interval of the fit (benchmarks/calibrate_table1.py)")
+    explains: str = Field(min_length=10, description="why this parameter is fitted rather than stated or measured")
+
+
+class Reference(Strict):
+    """Published numbers to validate against (`archsim validate`); `factors` lists the workload's and designs'
+    fitted parameters (the tech file lists its own)."""
+
+    case: str = Field("table1", pattern=r"^[a-z][a-z0-9_]*$", description="validation case of these cells "
+                                                                         "(table1, hermes, core64, ...)")
     source: str
     designs: dict[str, DesignReference] = {}
     ratios: list[RatioReference] = []
-    calibrated: dict[str, str] = Field(
-        {}, description="cell id (design.stage.metric or design.group.stage.metric) → parameter fitted to it")
+    text: list[TextReference] = Field([], description="figures quoted in the paper's text (case 'text')")
+    factors: dict[str, FactorReference] = {}
     notes: dict[str, str] = Field({}, description="cell id → why the model differs there")
 
 
@@ -103,13 +143,13 @@ class Workload(Strict):
     """One estimator job: a network run in `mode` on each design in `designs`."""
 
     kind: Literal["workload"]
-    version: Literal[1]
+    version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    tech: str = Field("14lpp", description="built-in technology name (e.g. 14lpp) or a YAML relative to this file")
+    tech: PathText = Field("14lpp", description="built-in technology name (e.g. 14lpp) or a YAML relative to this file")
     network: Network
     mode: Literal["train", "infer"]
-    batch_size: PositiveInt = Field(1, description="images per batch: weights are reused across a batch and "
+    batch_size: PositiveInt = Field(1, le=65536, description="images per batch: weights are reused across a batch and "
                                                    "training updates (programs) once per batch")
     stream_batches: PositiveInt | None = Field(
         None, le=64, description="batches simulated back to back: single-image latency from the first, steady-state "
@@ -119,7 +159,7 @@ class Workload(Strict):
     @property
     def batches_to_simulate(self) -> int:
         return self.stream_batches or (1 if self.mode == "train" else 3)
-    designs: list[str | DesignRef] = ["mca", "digital32", "digital_mp"]
+    designs: list[PathText | DesignRef] = ["mca", "digital32", "digital_mp"]
     trace: TraceConfig = TraceConfig()
     functional: FunctionalConfig | None = None
     inference: InferenceStudyConfig | None = None

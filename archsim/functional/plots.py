@@ -22,13 +22,16 @@ def _label(df: pd.DataFrame) -> pd.Series:
     return df["algorithm"] + v.where(v == "", " [" + v + "]")
 
 
+STYLES = {"none": "-", "global": "--", "bn_reestimate": ":"}
+
+
 def plot_drift(drift: pd.DataFrame, path: Path) -> None:
-    """Mean test accuracy over seeds vs time after training (log time); dashed = compensated."""
+    """Mean test accuracy over seeds vs time after training (log time), one line style per compensation."""
     fig, ax = plt.subplots(figsize=(6, 4))
-    for (alg, comp), df in drift.groupby([_label(drift), "compensated"]):
+    for (alg, comp), df in drift.groupby([_label(drift), "compensation"], sort=False):
         m = df.groupby("t_s")["test_acc"].agg(["mean", "std"]).reset_index()
         ax.errorbar(m["t_s"], m["mean"], yerr=m["std"].fillna(0), marker="o", capsize=3,
-                    linestyle="--" if comp else "-", label=f"{alg}{' (drift-compensated)' if comp else ''}")
+                    linestyle=STYLES.get(comp, "-"), label=f"{alg}, compensation: {comp}")
     ax.set_xscale("log")
     ax.set_xlabel("time after training t_s [s]")
     ax.set_ylabel("test accuracy (fraction)")
@@ -53,7 +56,7 @@ def plot_updates(updates: pd.DataFrame, path: Path) -> None:
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
-    ax.set_ylabel("weight updates (FP) / device pulses per epoch")
+    ax.set_ylabel("weight writes (FP) / device pulses per epoch")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     save_figure(fig, path)

@@ -92,6 +92,8 @@ class _Writer:
             return self.activation(x, cfg.function, name)
         if t == "flatten":
             return self.node("Flatten", [x], name, axis=1)
+        if t == "dropout":
+            return x  # training only; inference passes values through
         if t == "global_avgpool":
             return self.node("Flatten", [self.node("GlobalAveragePool", [x], name)], f"{name}.flatten", axis=1)
         if t == "residual":

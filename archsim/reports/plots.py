@@ -97,23 +97,38 @@ def timeline(est: "Estimate", design: str, path: Path) -> None:
     plt.close(fig)
 
 
-def validation_scatter(table: pd.DataFrame, path: Path) -> None:
-    """Model vs paper for every reference cell (log-log), calibrated vs predicted marked."""
-    fig, ax = plt.subplots(figsize=(5.5, 5.2))
-    for kind, marker in (("calibrated", "s"), ("predicted", "o")):
-        sub = table[table.kind == kind]
-        ax.scatter(sub.paper, sub.model, marker=marker, label=f"{kind} ({len(sub)})", alpha=0.8)
-    lo = min(table.paper.min(), table.model.min()) * 0.7
-    hi = max(table.paper.max(), table.model.max()) * 1.4
+def validation_scatter(table: pd.DataFrame, path: Path, title: str = "Validation") -> None:
+    """Left: model vs reference for every cell (log-log, ±30 % band). Right: each cell's relative error by case
+    (colour = label). Marker = label: ○ predicted, △ dependent, □ calibrated."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.5, 5.4), gridspec_kw={"width_ratios": [1, 1.2]})
+    markers = {"predicted": "o", "dependent": "^", "calibrated": "s"}
+    colors = {"predicted": "C0", "dependent": "C1", "calibrated": "C2"}
+    cases = list(dict.fromkeys(table.case))
+    t = table[(table.reference > 0) & (table.model > 0)]
+    for label, sub in t.groupby("label", sort=False):
+        ax.scatter(sub.reference, sub.model, marker=markers.get(label, "o"), color=colors.get(label, "C3"),
+                   alpha=0.8, label=f"{label} ({len(sub)})")
+    lo = min(t.reference.min(), t.model.min()) * 0.7
+    hi = max(t.reference.max(), t.model.max()) * 1.4
     ax.plot([lo, hi], [lo, hi], "k-", lw=0.8)
-    ax.fill_between([lo, hi], [lo * 0.75, hi * 0.75], [lo * 1.25, hi * 1.25], color="grey", alpha=0.15,
-                    label="±25 %")
+    ax.fill_between([lo, hi], [lo * 0.7, hi * 0.7], [lo * 1.3, hi * 1.3], color="grey", alpha=0.15, label="±30 %")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("paper (nJ, µs or ratio)")
+    ax.set_xlabel("reference (nJ, µs, pJ, W, images/s or ratio)")
     ax.set_ylabel("model")
-    ax.legend(fontsize=8)
-    ax.set_title("Validation against the reference table")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(title)
+    for i, case in enumerate(cases):
+        sub = table[table.case == case]
+        jitter = (np.arange(len(sub)) % 7 - 3) * 0.06
+        for label, g in sub.assign(x=i + jitter).groupby("label", sort=False):
+            bx.scatter(g.x, g.rel_error.clip(-1, 3) * 100, marker=markers.get(label, "o"),
+                       color=colors.get(label, "C3"), alpha=0.8)
+    bx.axhspan(-30, 30, color="grey", alpha=0.15)
+    bx.axhline(0, color="k", lw=0.8)
+    bx.set_xticks(range(len(cases)), cases)
+    bx.set_ylabel("model / reference − 1 (%)")
+    bx.set_title("relative error per cell (±30 % shaded)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)

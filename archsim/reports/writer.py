@@ -9,20 +9,29 @@ import pandas as pd
 
 from archsim.config.tech import Tech
 from archsim.reports import plots, tables
-from archsim.reports.io import StagedReport
+from archsim.reports.io import StagedReport, staged_report
 from archsim.reports.markdown import summary_md, validation_md
-from archsim.reports.validation import validation_table
+from archsim.reports.validation import validate_estimate
 from archsim.trace.table import trace_table
 
 if TYPE_CHECKING:
     from archsim.estimate import Estimate
 
 
-def write_report(est: "Estimate", tech: Tech, out_dir: Path, extra_sections: list[str] | None = None,
-                 extra_tables: dict[str, pd.DataFrame] | None = None) -> tuple[list[Path], pd.DataFrame | None]:
-    """All estimator outputs for one workload into `out_dir`; returns (files, validation table)."""
+def write_report(est: "Estimate", tech: Tech, out_dir: Path | StagedReport, extra_sections: list[str] | None = None,
+                 extra_tables: dict[str, pd.DataFrame] | None = None,
+                 workload_path: str | Path | None = None) -> tuple[list[Path], pd.DataFrame | None]:
+    """All estimator outputs for one workload into `out_dir` (a folder, or the StagedReport of a run
+    that commits it together with its other outputs); returns (files, validation table).
+
+    A workload with a `reference:` also gets validation.csv/.md/.png (its cells, labels computed by
+    perturbing the fitted parameters: see archsim.reports.validation)."""
     val = None
-    with StagedReport(out_dir) as rep:
+    ref = est.workload.reference
+    if ref is not None:
+        path = workload_path or getattr(est.workload, "source", None) or "<workload>"
+        val = validate_estimate(est, path, tech, [s.design for s in est.sims.values()])
+    with staged_report(out_dir, "archsim run") as rep:
         rep.csv("energy.csv", est.energy[["design", "stage", "component", "energy_pj"]])
         rep.csv("latency.csv", est.latency[["design", "stage", "latency_ns"]])
         rep.csv("actions.csv", tables.actions_table(est))
@@ -32,17 +41,14 @@ def write_report(est: "Estimate", tech: Tech, out_dir: Path, extra_sections: lis
         for name, df in (extra_tables or {}).items():
             rep.csv(name, df)
         rep.text("summary.md", summary_md(est, tech, extra_sections))
-        plots.energy_breakdown(est, rep.path("energy_breakdown.png"))
+        rep.plot("energy_breakdown.png", plots.energy_breakdown, est)
         for design in est.sims:
-            plots.timeline(est, design, rep.path(f"timeline_{design}.png"))
-        ref = est.workload.reference
-        if ref is not None:
-            val = validation_table(est, ref)
-            if len(val):
-                rep.csv("validation.csv", val)
-                rep.text("validation.md", validation_md(val, ref))
-                plots.validation_scatter(val, rep.path("validation.png"))
-        files = rep.commit()
+            rep.plot(f"timeline_{design}.png", plots.timeline, est, design)
+        if val is not None and len(val):
+            rep.csv("validation.csv", val)
+            rep.text("validation.md", validation_md(val, tech, [ref], f"Validation of {est.workload.name}"))
+            rep.plot("validation.png", plots.validation_scatter, val)
+        files = rep.files
     return files, val
 
 
@@ -62,9 +68,11 @@ def terminal_summary(est: "Estimate", val: pd.DataFrame | None) -> str:
                      + f"{tot.loc[d, 'energy_nJ']:>13.4g}{tot.loc[d, 'latency_us']:>10.4g}"
                      + f"{tot.loc[d, 'images_per_s']:>11.4g}")
     if val is not None and len(val):
-        pred = val[val.kind == "predicted"]
+        pred = val[val.label == "predicted"]
         worst = pred.rel_error.abs().max() * 100 if len(pred) else float("nan")
-        within = (val.rel_error.abs() <= 0.25).sum()
-        lines.append(f"validation: {len(val)} cells ({len(pred)} predicted), {within} within 25 %, "
-                     f"largest predicted error {worst:.1f} %")
+        within = (pred.rel_error.abs() <= 0.30).sum()
+        n = val.label.value_counts()
+        lines.append(f"validation: {len(val)} cells ({len(pred)} predicted, {n.get('dependent', 0)} dependent, "
+                     f"{n.get('calibrated', 0)} calibrated); {within} predicted within 30 %, largest predicted "
+                     f"error {worst:.1f} %")
     return "\n".join(lines)

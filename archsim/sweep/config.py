@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import PathText, Strict, Version
 from archsim.config.errors import ConfigError, Problem
+from archsim.config.limits import SWEEP_MAX_POINTS
 from archsim.config.functional import Algorithm
 from archsim.config.loader import read_yaml, validate
 from archsim.config.workload import resolve
@@ -118,24 +119,24 @@ class ReportConfig(Strict):
     x: str = Field("total_latency_us", description="x axis of pareto.png (a results.csv column)")
     y: str = Field("total_energy_nJ", description="y axis of pareto.png")
     color_by: str | None = Field(None, description="swept target colouring pareto.png (default: first axis)")
-    breakdown_points: PositiveInt = Field(6, description="points in breakdown.png (best per objective + front)")
+    breakdown_points: PositiveInt = Field(6, le=50, description="points in breakdown.png (best per objective + front)")
 
 
 class Sweep(Strict):
     """A design-point sweep."""
 
     kind: Literal["sweep"]
-    version: Literal[1]
+    version: Version
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    workload: str = Field(description="workload YAML, relative to this file")
-    design: str = Field("mca", description="base design the axes modify: built-in name or design YAML path")
+    workload: PathText = Field(description="workload YAML, relative to this file")
+    design: PathText = Field("mca", description="base design the axes modify: built-in name or design YAML path")
     fixed: dict[str, Any] = Field({}, description="dotted targets set on every point, e.g. "
                                                   "design.crossbar.mapping: tiled")
     mode: Literal["grid", "random"] = Field("grid", description="grid: product of all axes; random: `samples` "
                                                                 "points, each axis drawn independently")
     samples: PositiveInt | None = Field(None, description="random mode: number of points")
-    seed: int = Field(0, description="seed of every random draw (same seed → same points)")
+    seed: int = Field(0, ge=0, description="seed of every random draw (same seed → same points)")
     axes: list[Axis] = Field(min_length=1)
     iso: Iso = Iso()
     objectives: list[Objective] = Field(
@@ -145,7 +146,7 @@ class Sweep(Strict):
                                                      "adcs: metrics.arrays * design.tile.adcs_per_array")
     functional: FunctionalSweep | None = None
     report: ReportConfig = ReportConfig()
-    chunk_size: PositiveInt | None = Field(None, description="points per task (default: automatic)")
+    chunk_size: PositiveInt | None = Field(None, le=10_000, description="points per task (default: automatic)")
 
     @field_validator("derived")
     @classmethod
@@ -182,21 +183,23 @@ class SweepPlan:
         return [p for p in self.points if p.excluded is None]
 
 
-def load_sweep(path: str | Path) -> SweepPlan:
-    """Validate a sweep YAML and everything it refers to; expand its points. Errors → ConfigError."""
+def load_sweep(path: str | Path, max_points: int = SWEEP_MAX_POINTS) -> SweepPlan:
+    """Validate a sweep YAML and everything it refers to; expand its points (at most `max_points`,
+    counted before anything is built). Errors → ConfigError."""
     from archsim.sweep.context import build_context
-    from archsim.sweep.points import expand_points
+    from archsim.sweep.points import check_size, expand_points
 
     path = Path(path)
     sweep = validate(Sweep, read_yaml(path), path)
     _check_structure(sweep, path)
+    check_size(sweep, path, max_points)
     workload_path = resolve(path, sweep.workload)
     if not workload_path.is_file():
         raise ConfigError(path, [Problem("workload", f"file '{sweep.workload}' not found (looked at {workload_path})")])
     context = build_context(sweep, path, workload_path)
     metrics = context.metric_names()
     _check_names(sweep, path, context, metrics)
-    plan = SweepPlan(sweep, path, context, expand_points(sweep, path, context), metrics)
+    plan = SweepPlan(sweep, path, context, expand_points(sweep, path, context, max_points), metrics)
     if not plan.todo:
         raise ConfigError(path, [Problem("iso.require", f"no point satisfies the constraints "
                                                         f"(all {len(plan.points)} excluded)")])

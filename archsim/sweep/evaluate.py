@@ -9,7 +9,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from archsim.config.errors import ConfigError
+from archsim.config.errors import ConfigError, Problem
+from archsim.config.limits import estimate_problems
 from archsim.estimate import estimate
 
 STATUS_OK, STATUS_INVALID, STATUS_FAILED, STATUS_EXCLUDED = "ok", "invalid", "failed", "excluded"
@@ -24,6 +25,10 @@ def point_metrics(ctx, workload, tech, design, update_stats=None) -> tuple[dict[
     """Per-stage and total energy (nJ) / latency (µs), throughput, power, component energies (nJ)
     and numeric design facts of one design; plus the stage × component breakdown (pJ)."""
     est = estimate(workload, ctx.workload_path, tech=tech, designs=[design], update_stats=update_stats)
+    problems = estimate_problems(est.energy[["design", "stage", "component", "energy_pj"]].itertuples(index=False),
+                                 est.latency[["design", "stage", "latency_ns"]].itertuples(index=False))
+    if problems:
+        raise ConfigError(ctx.workload_path, [Problem("", f"the estimate is not physical: {p}") for p in problems])
     # plain loops over the two small tables: pandas group-bys would cost more than the simulation
     breakdown: dict[str, dict[str, float]] = {}
     for stage, comp, pj in zip(est.energy.stage, est.energy.component, est.energy.energy_pj):

@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import time
+import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -106,12 +107,20 @@ def _run_here(ctx, chunks: list[list], chunk_fn: ChunkFn, sink) -> None:
                 _run_here(ctx, [[p] for p in chunk], chunk_fn, sink)
 
 
+def sweep_context(ctx):
+    """The sweep context as the result of a task. Unlike scattered data, a task result has a recipe
+    (this call with the context in its spec, kept by the scheduler): when every worker holding it
+    dies, the scheduler computes it again instead of failing the points that need it."""
+    return ctx
+
+
 def _run_dask(client, ctx, chunks: list[list], chunk_fn: ChunkFn, sink) -> None:
-    """Submit every chunk; the scheduler re-runs tasks of lost workers. A task that still fails is
-    split into one-point tasks, so only the point that fails is marked failed."""
+    """Submit every chunk; the scheduler re-runs tasks of lost workers (and recomputes the context if
+    it was lost with them). A task that still fails is split into one-point tasks, so only the point
+    that fails is marked failed."""
     from distributed import as_completed
 
-    ctx_future = client.scatter(ctx, broadcast=True, hash=False)
+    ctx_future = client.submit(sweep_context, ctx, key=f"sweep-context-{uuid.uuid4().hex}", pure=False)
     pending = {}
 
     def submit(chunk: list):

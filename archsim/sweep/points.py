@@ -1,20 +1,25 @@
 """Expand a sweep's axes into design points (grid product or seeded random samples), give each a
-stable key (hash of its values and of the base it modifies) and apply the `iso.require` filters."""
+stable key (hash of its values and of the base it modifies) and apply the `iso.require` filters.
+
+The number of points is counted from the axes (`count_points`) before anything is built, and a
+sweep above its limit (SWEEP_MAX_POINTS, or `--max-points`) is an error."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from archsim.config.errors import ConfigError, Problem
+from archsim.config.errors import ConfigError, Problem, short_repr
+from archsim.config.limits import SWEEP_MAX_POINTS
 from archsim.sweep.config import Axis, RandomSpec, RangeSpec, Sweep
-from archsim.sweep.expressions import METRIC_ROOT, ROOTS, Expression, ExpressionError
+from archsim.sweep.expressions import METRIC_ROOT, ROOTS, EvaluationError, Expression, ExpressionError
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,14 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def range_count(spec: RangeSpec) -> float:
+    """How many values a `range:` axis has before integer rounding (a float: it may be astronomical)."""
+    if spec.num is not None:
+        return float(spec.num)
+    span = (spec.stop - spec.start) / spec.step
+    return math.floor(span + 1e-9) + 1.0 if math.isfinite(span) and span >= 0 else (0.0 if span < 0 else math.inf)
+
+
 def range_values(spec: RangeSpec) -> list:
     """The values of a `range:` axis, in order, duplicates (after integer rounding) removed."""
     if spec.scale == "log":
@@ -39,9 +52,39 @@ def range_values(spec: RangeSpec) -> list:
     elif spec.num is not None:
         vals = np.linspace(spec.start, spec.stop, spec.num)
     else:
-        n = int(np.floor((spec.stop - spec.start) / spec.step + 1e-9)) + 1
-        vals = spec.start + spec.step * np.arange(max(n, 0))
+        vals = spec.start + spec.step * np.arange(int(range_count(spec)))
     return _finish(vals, spec.integer)
+
+
+def axis_count(sweep: Sweep, axis: Axis) -> float:
+    """Values one axis contributes (grid mode), counted without building them."""
+    if axis.values is not None:
+        return float(len(axis.values))
+    if axis.range is not None:
+        return range_count(axis.range)
+    return float(axis.random.samples or 0)
+
+
+def count_points(sweep: Sweep) -> tuple[float, str]:
+    """Upper bound of the number of points (before de-duplication) and how it comes about."""
+    if sweep.mode == "random":
+        return float(sweep.samples or 0), f"samples: {sweep.samples}"
+    counts = [axis_count(sweep, a) for a in sweep.axes]
+    total = math.prod(counts)
+    return total, " × ".join(f"{c:,.0f}" if math.isfinite(c) else "∞" for c in counts) + " axis values"
+
+
+def check_size(sweep: Sweep, file: Path, max_points: int = SWEEP_MAX_POINTS) -> None:
+    """ConfigError if the sweep has no points or more than `max_points`, before anything is built."""
+    total, how = count_points(sweep)
+    if total > max_points:
+        shown = f"{total:,.0f}" if total < 1e18 else f"{total:.3g}"
+        raise ConfigError(file, [Problem("axes" if sweep.mode == "grid" else "samples",
+                                         f"{shown} points ({how}); a sweep may have at most {max_points:,}: "
+                                         "use fewer values, or raise the limit with --max-points N")])
+    for i, axis in enumerate(sweep.axes):
+        if axis.range is not None and range_count(axis.range) < 1:
+            raise ConfigError(file, [Problem(f"axes.{i}.range", "the range has no values (stop is below start)")])
 
 
 def random_values(spec: RandomSpec, rng: np.random.Generator, n: int) -> list:
@@ -128,10 +171,12 @@ def parse_expressions(texts: list[str], key: str, file: Path, context, known: li
     return out
 
 
-def expand_points(sweep: Sweep, file: Path, context) -> list[Point]:
-    """All distinct points of the sweep in order; those failing an iso.require are marked excluded."""
+def expand_points(sweep: Sweep, file: Path, context, max_points: int = SWEEP_MAX_POINTS) -> list[Point]:
+    """All distinct points of the sweep in order; those failing an iso.require are marked excluded.
+    iso.same is evaluated for every point too, so that a report can always group them."""
+    check_size(sweep, file, max_points)
     requires = parse_expressions(sweep.iso.require, "iso.require", file, context, sweep.targets)
-    parse_expressions(sweep.iso.same, "iso.same", file, context, sweep.targets)
+    same = parse_expressions(sweep.iso.same, "iso.same", file, context, sweep.targets)
     assignments = grid_assignments(sweep) if sweep.mode == "grid" else random_assignments(sweep)
     fingerprint = context.fingerprint()
     points, seen = [], set()
@@ -141,13 +186,18 @@ def expand_points(sweep: Sweep, file: Path, context) -> list[Point]:
             continue
         seen.add(key)
         lookup = context.lookup(values)
-        failed = next((e.text for e in requires if not _holds(e, lookup, file)), None)
+        failed = next((e.text for i, e in enumerate(requires)
+                       if not _value(e, lookup, file, f"iso.require.{i}", values)), None)
+        if failed is None:
+            for i, e in enumerate(same):
+                _value(e, lookup, file, f"iso.same.{i}", values)
         points.append(Point(len(points), key, values, failed))
     return points
 
 
-def _holds(expr: Expression, lookup, file: Path) -> bool:
+def _value(expr: Expression, lookup, file: Path, key: str, values: dict) -> object:
     try:
-        return bool(expr.evaluate(lookup))
-    except (TypeError, ZeroDivisionError, ValueError) as exc:
-        raise ConfigError(file, [Problem("iso.require", f"'{expr.text}' cannot be evaluated: {exc}")]) from None
+        return expr.evaluate(lookup)
+    except (EvaluationError, KeyError) as exc:
+        raise ConfigError(file, [Problem(key, f"'{expr.text}' cannot be evaluated at {short_repr(values)}: "
+                                              f"{exc}")]) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from archsim.reports.io import StagedReport
+from archsim.reports.io import StagedReport, staged_report
 from archsim.sweep.config import SweepPlan
 from archsim.sweep.evaluate import STATUS_EXCLUDED, STATUS_OK
 from archsim.sweep.expressions import Expression
@@ -115,20 +115,22 @@ def summary_markdown(plan: SweepPlan, results: pd.DataFrame, pareto: pd.DataFram
     return "\n".join(lines)
 
 
-def write_sweep_report(plan: SweepPlan, out_dir: str | Path, records: dict[str, dict], run_info: str) -> list[Path]:
-    """results.csv, pareto.csv, summary.md, pareto.png, breakdown.png → out_dir (atomically)."""
+def write_sweep_report(plan: SweepPlan, out_dir: str | Path | StagedReport, records: dict[str, dict],
+                       run_info: str) -> list[Path]:
+    """results.csv, pareto.csv, summary.md, pareto.png, breakdown.png → out_dir (one atomic commit; a
+    plot that fails is left out with a note, the tables are always written)."""
     from archsim.sweep.plots import breakdown_plot, pareto_plot
 
     results = results_table(plan, records)
     pareto = pareto_table(plan, results)
     best = best_points(plan, results)
-    with StagedReport(out_dir) as rep:
+    with staged_report(out_dir, "archsim sweep") as rep:
         rep.csv("results.csv", results)
         rep.csv("pareto.csv", pareto)
         figures = {}
         if (results.status == STATUS_OK).any():
-            figures["pareto.png"] = pareto_plot(plan, results, pareto, rep.path("pareto.png"))
-            figures["breakdown.png"] = breakdown_plot(plan, results, pareto, best, records,
-                                                      rep.path("breakdown.png"))
+            figures["pareto.png"] = rep.plot("pareto.png", pareto_plot, plan, results, pareto)
+            figures["breakdown.png"] = rep.plot("breakdown.png", breakdown_plot, plan, results, pareto, best, records)
+        figures = {name: caption for name, caption in figures.items() if caption is not None}
         rep.text("summary.md", summary_markdown(plan, results, pareto, best, run_info, figures))
-        return rep.commit()
+        return rep.files

@@ -93,6 +93,14 @@ class ArrayAdcParams(ArrayParams):
     adc_bits: PositiveInt = Field(le=12, description="NeuroSim's column ADC resolution")
 
 
+class PulseParams(Strict):
+    """A programming pulse: current, voltage across cell + access device, width."""
+
+    current_ua: PositiveFloat = Field(description="pulse current, µA")
+    voltage_v: PositiveFloat = Field(description="voltage across cell and access device during the pulse, V")
+    pulse_ns: PositiveFloat = Field(description="pulse width, ns")
+
+
 class PluginParams(BaseModel):
     """Arguments passed unchanged to a plug-in class (its own units); `tech_node` (m) is filled from node_nm."""
 
@@ -219,6 +227,11 @@ def _neurosim(cls: str):
     return make
 
 
+def _pulse(p: PulseParams, node: float, ctx: dict):
+    return import_class("archsim.techbuild.plugins:PcmPulse")(current_ua=p.current_ua, voltage_v=p.voltage_v,
+                                                               pulse_ns=p.pulse_ns)
+
+
 def _dram_extra(inst, p: DramParams) -> dict:
     return {"energy_pj_per_bit": inst.read().energy * J_TO_PJ / p.width_bits}
 
@@ -288,6 +301,11 @@ MODELS: dict[str, Model] = {m.name: m for m in (
           "minus without it, per column conversion",
           ArrayAdcParams, ("read",), _neurosim("hwcomponents_neurosim:ADC"), (7.0, 130.0), NEUROSIM_RULE,
           latency=False, area_is="all column ADCs of the array", notes=NEUROSIM_NOTE),
+    Model("pcm_pulse", "archsim.techbuild.plugins:PcmPulse", "archsim",
+          "archsim's PCM pulse plug-in (archsim/techbuild/plugins.py): E = I x V x t of one SET or RESET pulse "
+          "through the cell and its access device", PulseParams, ("pulse",), _pulse, None,
+          "not applicable: current, voltage and width are the pulse's own", area_is="not modelled (0)",
+          node_param=False),
 )}
 
 

@@ -18,36 +18,10 @@ from pydantic import Field, PositiveFloat, model_validator
 
 from archsim.config.base import Strict
 from archsim.config.errors import ConfigError, Problem
-from archsim.config.loader import read_yaml, validate
+from archsim.config.loader import load, read_yaml, validate
+from archsim.config.tech import CalibrationFile, Cell, Interpolation
 
 NAME = r"^[a-z][a-z0-9_]*$"
-
-
-class Cell(Strict):
-    """A PCM (or other resistive) cell for NeuroSim, written out as an NVSim cell file.
-
-    NeuroSim's 1T1R layout needs a cell at least ~4 F wide at FinFET nodes (≤ 14 nm): its sample PCM
-    cells (9 F²) crash it there with a division by zero in the fin-folding code.
-    """
-
-    area_f2: PositiveFloat = Field(description="cell area in F² (F = feature size)")
-    aspect_ratio: PositiveFloat = Field(1.0, description="cell height / width")
-    r_on_ohm: PositiveFloat = Field(description="low-resistance (fully SET) state at the read voltage, ohm")
-    r_off_ohm: PositiveFloat = Field(description="high-resistance (RESET) state at the read voltage, ohm")
-    read_voltage_v: PositiveFloat = Field(description="read voltage across the cell, V")
-    access_width_f: PositiveFloat = Field(description="access transistor width in F")
-    access_r_ohm: PositiveFloat = Field(description="access transistor on-resistance, ohm")
-    set_current_ua: PositiveFloat
-    set_pulse_ns: PositiveFloat
-    reset_current_ua: PositiveFloat
-    reset_pulse_ns: PositiveFloat
-    source: str = Field(min_length=3, description="where the cell numbers come from")
-
-    @model_validator(mode="after")
-    def _order(self) -> "Cell":
-        if self.r_off_ohm <= self.r_on_ohm:
-            raise ValueError(f"r_off_ohm ({self.r_off_ohm}) must be larger than r_on_ohm ({self.r_on_ohm})")
-        return self
 
 
 class PrimitiveSpec(Strict):
@@ -56,6 +30,8 @@ class PrimitiveSpec(Strict):
     model: str = Field(description="a model name (archsim tech models lists them) or 'plugin'")
     description: str = Field(min_length=3, description="what one action is, and which design uses it")
     params: dict[str, Any] = Field(default_factory=dict)
+    source: str | None = Field(None, min_length=3, description="where the parameters come from (paper, figure, "
+                                                               "table); needed where they are not a design's own")
     plugin_class: str | None = Field(None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
                                      description="model: plugin only: 'package.module:ClassName' of an "
                                                  "hwcomponents ComponentModel")
@@ -68,7 +44,9 @@ class GridSpec(Strict):
     model: str
     description: str = Field(min_length=3)
     params: dict[str, Any] = Field(default_factory=dict)
-    axes: dict[str, list[Any]] = Field(min_length=1, description="parameter → values, in the order given")
+    axes: dict[str, list[Any]] = Field(min_length=1, description="parameter → values, in increasing order")
+    interpolation: Interpolation = Field(Interpolation(), description="how the estimator reads between points: "
+                                         "each axis log (default) or linear, values log (default) or linear")
 
 
 class TechSpec(Strict):
@@ -80,6 +58,8 @@ class TechSpec(Strict):
     node_nm: PositiveFloat = Field(description="technology node every model is evaluated at, nm")
     description: str = ""
     cells: dict[str, Cell] = Field(default_factory=dict, description="NeuroSim cells, referred to by name")
+    calibration: str | None = Field(None, description="calibration file (kind: tech_calibration) relative to "
+                                                      "the spec; its factors are copied into the tech file")
     primitives: dict[str, PrimitiveSpec] = Field(min_length=1)
     grids: dict[str, GridSpec] = Field(default_factory=dict)
 
@@ -98,14 +78,30 @@ def grid_points(grid: GridSpec) -> list[dict[str, Any]]:
     return [{**grid.params, **dict(zip(names, combo))} for combo in itertools.product(*grid.axes.values())]
 
 
+def calibration_path(spec: TechSpec, spec_path: str | Path) -> Path | None:
+    return (Path(spec_path).parent / spec.calibration) if spec.calibration else None
+
+
+def load_calibration(spec: TechSpec, spec_path: str | Path) -> CalibrationFile | None:
+    """The spec's calibration file, validated (None when the spec has none)."""
+    path = calibration_path(spec, spec_path)
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ConfigError(spec_path, [Problem("calibration", f"file not found: {path}")])
+    return load(CalibrationFile, path)
+
+
 def load_spec(path: str | Path) -> tuple[TechSpec, dict[str, Any]]:
-    """Read and validate a spec: its structure, then every primitive's and grid point's parameters.
+    """Read and validate a spec: its structure, its calibration file, then every primitive's and grid
+    point's parameters.
 
     Returns the spec and {primitive or 'grid:<name>:<i>' → validated parameter model}.
     """
     from archsim.techbuild.models import MODELS, PLUGIN, plugin_params_model
 
     spec = validate(TechSpec, read_yaml(path), path)
+    load_calibration(spec, path)
     problems: list[Problem] = []
     checked: dict[str, Any] = {}
     allowed_models = ", ".join(sorted(MODELS)) + f", {PLUGIN}"
@@ -155,6 +151,15 @@ def load_spec(path: str | Path) -> tuple[TechSpec, dict[str, Any]]:
                 problems.append(Problem(f"{where}.axes.{axis}", "needs at least one value"))
             if axis in grid.params:
                 problems.append(Problem(f"{where}.params.{axis}", "is also an axis; give it in one place"))
+            numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            if values and numeric and any(b <= a for a, b in zip(values, values[1:])):
+                problems.append(Problem(f"{where}.axes.{axis}", f"values must be increasing (got {values})"))
+            if values and numeric and grid.interpolation.axes.get(axis, "log") == "log" and values[0] <= 0:
+                problems.append(Problem(f"{where}.axes.{axis}", "a log-scale axis needs positive values; set "
+                                                                f"interpolation.axes.{axis}: linear"))
+        for axis in grid.interpolation.axes:
+            if axis not in grid.axes:
+                problems.append(Problem(f"{where}.interpolation.axes.{axis}", "not an axis of this grid"))
         if any(p.key.startswith(where) for p in problems):
             continue
         for i, point in enumerate(grid_points(grid)):

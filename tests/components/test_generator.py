@@ -69,8 +69,8 @@ def test_generator_reproduces_the_models_values(write_spec):
     assert _close(p["dram"]["actions"]["read"]["energy_pj"], LPDDR4(width=64).read().energy * 1e12)
     assert p["dram"]["actions"]["read"]["energy_pj_per_bit"] == 8.0
     cell_file = doc["primitives"]["cell"]  # same arguments straight into the plug-in
+    from archsim.config.tech import Cell
     from archsim.techbuild.models import cell_file as write_cell
-    from archsim.techbuild.spec import Cell
 
     m = MemoryCell(tech_node=14e-9, cycle_period=1e-9, rows=256, cols=512, cols_active_at_once=512,
                    cell_config=str(write_cell(Cell(**PCM_CELL))), average_input_value=0.5,
@@ -199,20 +199,27 @@ def test_a_user_plugin_is_evaluated_with_its_scaling_recorded(write_spec, tmp_pa
     assert "not an installed distribution" in entry["package"]
 
 
-def test_committed_preview_matches_the_spec(root, tmp_path):
-    """reports/components/14lpp.components.yaml is what the committed spec generates (primitives re-evaluated)."""
+def test_committed_tech_file_is_what_the_spec_generates(root, tmp_path):
+    """tech/14lpp.yaml is what tech/14lpp.spec.yaml (and its calibration file) generate: the hashes match, and
+    every primitive re-evaluated now equals the committed one up to the last stored digit."""
     spec_path = root / "tech" / "14lpp.spec.yaml"
-    preview = yaml.safe_load((root / "reports" / "components" / "14lpp.components.yaml").read_text())
-    assert preview["generated_by"]["spec_sha256"] == hashlib.sha256(spec_path.read_bytes()).hexdigest(), \
-        "the spec changed: run `archsim tech build tech/14lpp.spec.yaml -o reports/components/14lpp.components.yaml`"
+    committed = yaml.safe_load((root / "tech" / "14lpp.yaml").read_text())
+    rebuild = "run `archsim tech build tech/14lpp.spec.yaml -o tech/14lpp.yaml --reuse tech/14lpp.yaml`"
+    assert committed["generated_by"]["spec_sha256"] == hashlib.sha256(spec_path.read_bytes()).hexdigest(), \
+        f"the spec changed: {rebuild}"
+    cal = root / "tech" / "14lpp.calibration.yaml"
+    assert committed["generated_by"]["calibration_sha256"] == hashlib.sha256(cal.read_bytes()).hexdigest(), \
+        "the calibration changed: run `archsim tech calibrate tech/14lpp.yaml`"
+    assert committed["calibration"] == yaml.safe_load(cal.read_text())["factors"]
     spec = yaml.safe_load(spec_path.read_text())
     spec["grids"] = {}
+    spec["calibration"] = str(cal)
     small = tmp_path / "14lpp_primitives.spec.yaml"
     small.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
     fresh = build(small, progress=False)
-    assert fresh["primitives"].keys() == preview["primitives"].keys()
+    assert fresh["primitives"].keys() == committed["primitives"].keys()
     for name, entry in fresh["primitives"].items():
-        _same(entry, preview["primitives"][name], name)
+        _same(entry, committed["primitives"][name], name)
 
 
 def _same(a, b, where: str) -> None:

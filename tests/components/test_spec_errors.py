@@ -23,7 +23,7 @@ def _error(path) -> str:
 def test_committed_spec_is_valid(root):
     spec, checked = load_spec(root / "tech" / "14lpp.spec.yaml")
     assert spec.node_nm == 14 and "adc_conversion" in spec.primitives
-    assert checked["sram_chi"].banks == 3
+    assert checked["sram_chi_reference"].banks == 4
 
 
 def test_missing_model_names_file_and_key(write_spec):

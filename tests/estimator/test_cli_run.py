@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+
 import pandas as pd
-import pytest
 
 from archsim.cli import build_parser, main
 from archsim.reports import plots
@@ -16,7 +17,7 @@ def test_run_writes_the_report(tmp_path, capsys):
     out = tmp_path / "rep"
     assert main(["run", str(REF), "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert "mca" in printed and "digital32" in printed and "validation: 38 cells" in printed
+    assert "mca" in printed and "digital32" in printed and "validation: 43 cells" in printed
     for f in ("energy.csv", "latency.csv", "summary.md", "energy_breakdown.png", "timeline_mca.png",
               "timeline_digital32.png", "timeline_digital_mp.png", "validation.csv", "validation.md",
               "actions.csv", "layers.csv", "stream.csv", "trace.csv"):
@@ -31,10 +32,13 @@ def test_run_writes_the_report(tmp_path, capsys):
                                     "interval_ns", "images_per_s", "bottleneck"]
     assert list(pd.read_csv(out / "latency.csv").columns) == ["design", "stage", "latency_ns"]
     val = pd.read_csv(out / "validation.csv")
-    assert list(val.columns) == ["design", "stage", "metric", "paper", "model", "rel_error", "kind"]
-    assert set(val.kind) == {"calibrated", "predicted"}
+    assert list(val.columns) == ["case", "design", "stage", "metric", "reference", "model", "rel_error", "label",
+                                 "calibrated_share", "factors"]
+    assert set(val.label) == {"calibrated", "dependent", "predicted"} and set(val.case) == {"table1", "text"}
     md = (out / "validation.md").read_text()
-    assert "tech sram_read energy" in md  # each calibrated parameter says what it was fitted to
+    assert "table1 digital_mp.forward.energy" in md  # each factor says what it was fitted to
+    summary = (out / "summary.md").read_text()
+    assert "column_readout" in summary and "model value" in summary  # model value × factor, shown
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
 
 
@@ -44,13 +48,13 @@ def test_failed_report_leaves_the_previous_one_untouched(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def boom(*a, **k):
-        raise RuntimeError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(plots, "timeline", boom)
-    with pytest.raises(RuntimeError):
-        main(["run", str(REF), "--out", str(out), "--quiet"])
+    assert main(["run", str(REF), "--out", str(out), "--quiet"]) == 2      # a clear error, no traceback
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".rep.")]   # no staging folder, no lock
 
 
 def test_every_option_has_help():

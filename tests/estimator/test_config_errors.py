@@ -39,18 +39,6 @@ def test_unknown_design_lists_builtins(tmp_path, capsys):
     assert code == 2 and "mcaa" in err and "digital32" in err and "digital_mp" in err
 
 
-def test_negative_energy_in_tech(tmp_path, capsys):
-    tech = yaml.safe_load((ROOT / "tech" / "14lpp.yaml").read_text())
-    tech["primitives"]["adc_conversion"]["energy_pj"] = -1
-    del tech["primitives"]["int_add"]["source"]
-    p = tmp_path / "tech.yaml"
-    p.write_text(yaml.safe_dump(tech))
-    code, err = _run(capsys, "check", p)
-    assert code == 2
-    assert "primitives.adc_conversion.energy_pj" in err and "greater than or equal to 0" in err
-    assert "primitives.int_add.source: required key is missing" in err
-
-
 def test_bad_layer_type_lists_allowed_types(tmp_path, capsys):
     path = write_workload(tmp_path, [10, 5])
     data = yaml.safe_load(path.read_text())

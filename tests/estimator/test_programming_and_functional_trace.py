@@ -37,11 +37,13 @@ def test_programming_cost_counts_pulses_reads_and_resets(heads):
     p = design.programming
     assert cost.loc["program", "latency_ns"] == pytest.approx(
         (pulses * (p.set_pulse_ns + p.verify_read_ns) + devices * p.reset_pulse_ns) / heads)
-    dynamic = (pulses * (tech["pcm_set_pulse"].energy_pj + tech["pcm_verify_read"].energy_pj)
-               + devices * tech["pcm_reset_pulse"].energy_pj)
+    wh = est.sims["m"].catalog["write_heads"].prices
+    assert wh["set_pulse"] == tech["pcm_set_pulse"].energy_pj("pulse")  # E = I·V·t of the SET pulse
+    dynamic = pulses * (wh["set_pulse"] + wh["verify_read"]) + devices * wh["reset_pulse"]
     assert cost.loc["program", "energy_pj"] > dynamic  # plus leakage over the programming time
     # one calibration = one read of every layer's columns: its ADC conversions dominate
-    assert cost.loc["calibrate", "energy_pj"] > 260 * tech["adc_conversion"].energy_pj
+    convert = est.sims["m"].catalog["adc[dense1]"].cost("convert").energy_pj
+    assert cost.loc["calibrate", "energy_pj"] > 260 * convert
 
 
 def test_more_verify_iterations_cost_more():

@@ -101,7 +101,7 @@ CHI_IN_DRAM = {"chi_sram.capacity_kb": 64}
 
 CASES = [
     # --- converters ---------------------------------------------------------------------------------
-    Case(("tile.adc_bits",), "mca", {}, {"tile.adc_bits": 6}, energy("ADC"), (0.2499, 0.2501)),  # 2^-2 per-bit law
+    Case(("tile.adc_bits",), "mca", {}, {"tile.adc_bits": 6}, energy("ADC"), (0.55, 0.70)),  # survey model: 0.62
     Case(("tile.adc_bits",), "mca", {}, {"tile.adc_bits": 6}, latency("forward"), "down"),
     Case(("tile.adcs_per_array",), "mca", {}, {"tile.adcs_per_array": 64}, latency("forward"), "up"),
     Case(("tile.adcs_per_array",), "mca", {}, {"tile.adcs_per_array": 64}, fact("adcs"), (0.25, 0.25)),
@@ -140,10 +140,12 @@ CASES = [
          latency("update"), "down"),
     Case(("chi_sram.capacity_kb",), "mca", {"chi_sram.capacity_kb": "fit"}, CHI_IN_DRAM, energy("DRAM"), "up"),
     Case(("chi_sram.capacity_kb",), "mca", {}, {"chi_sram.capacity_kb": 2048}, fact("leakage_mw"), "up"),
-    Case(("chi_sram.banks",), "mca", {}, {"chi_sram.banks": 4}, latency("update"), "down"),
+    Case(("chi_sram.banks",), "mca", {"chi_sram.banks": 1}, {"chi_sram.banks": 4}, latency("update"), "down"),
     Case(("chi_sram.width_bits",), "mca", {}, {"chi_sram.width_bits": 64}, energy("χ SRAM"), "up"),
-    Case(("chi_sram.ports",), "mca", {}, {"chi_sram.ports": 2}, latency("update"), "down"),
-    Case(("chi_sram.clock_ghz",), "mca", {}, {"chi_sram.clock_ghz": 2.0}, latency("update"), "down"),
+    Case(("chi_sram.ports",), "mca", {"chi_sram.banks": 1}, {"chi_sram.banks": 1, "chi_sram.ports": 2},
+         latency("update"), "down"),
+    Case(("chi_sram.clock_ghz",), "mca", {"chi_sram.banks": 1}, {"chi_sram.banks": 1, "chi_sram.clock_ghz": 2.0},
+         latency("update"), "down"),
     Case(("update_quant_bits",), "mca", {}, {"update_quant_bits": 6}, energy("digital unit", "update"), (1.0, 4.0)),
     # --- write heads ---------------------------------------------------------------------------------
     Case(("programming.write_heads",), "mca", {"programming.overlap_with_digital": False},
@@ -159,10 +161,12 @@ CASES = [
     Case(("programming.overlap_with_digital",), "mca", {}, {"programming.overlap_with_digital": False},
          latency("update"), "up", changes=HEAVY_PULSES),
     # --- digital unit, buffers, bus, DRAM (both design types) -------------------------------------------
-    Case(("digital_unit.lanes",), "mca", {}, {"digital_unit.lanes": 12}, latency("backward"), "down"),
+    Case(("digital_unit.lanes",), "mca", {"digital_unit.lanes": 1}, {"digital_unit.lanes": 4}, latency("backward"),
+         "down"),
     Case(("digital_unit.data_bits",), "mca", {}, {"digital_unit.data_bits": 32}, energy("digital unit", "forward"),
          (2.0, 4.0)),  # adders ∝ bits, multipliers ∝ bits²
-    Case(("digital_unit.clock_ghz",), "mca", {}, {"digital_unit.clock_ghz": 2.0}, latency("backward"), "down"),
+    Case(("digital_unit.clock_ghz",), "mca", {"digital_unit.lanes": 1}, {"digital_unit.lanes": 1,
+         "digital_unit.clock_ghz": 2.0}, latency("backward"), "down"),
     Case(("digital_unit.cycles_per_op",), "mca", {}, {"digital_unit.cycles_per_op": {"activation": 8}},
          latency("forward"), "up"),
     Case(("activation_sram.capacity_kb",), "mca", {"activation_sram.capacity_kb": "fit"},

@@ -10,11 +10,14 @@ import yaml
 from archsim.config.errors import ConfigError
 from archsim.config.loader import load
 from archsim.config.workload import Workload
-from archsim.functional.inference import run as run_module
+from archsim.functional.checkpoint import Checkpoint
 from archsim.functional.inference.run import run_inference_study
 from archsim.functional.layers import FunctionalNetwork
-from archsim.functional.software import trainer as trainer_module
-from archsim.functional.software import TrainSettings, evaluate, load_weights, save_weights, train
+from archsim.functional.training.loop import run_training
+from archsim.functional.training.optim import Schedule
+from archsim.functional.training.software import HardwareAware, SoftwareSGD
+from archsim.functional.training.strategy import TrainSettings, count_correct
+from archsim.functional.weights_io import load_weights, save_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ROOT / "workloads" / "lenet_mnist_infer_quick.yaml"
@@ -25,45 +28,38 @@ def lenet():
     return load(Workload, QUICK).network
 
 
+def _sgd(epochs, batch, lr, **kw):
+    return TrainSettings(epochs, Schedule(lr, "cosine", epochs=epochs), batch, 0.9, 5e-4, 500, **kw)
+
+
 def test_sgd_training_of_a_cnn_learns_mnist(mnist, lenet):
     model = FunctionalNetwork(lenet, seed=0)
-    hist = train(model, mnist.x_train[:2000], mnist.y_train[:2000], mnist.x_test[:500], mnist.y_test[:500],
-                 TrainSettings(epochs=2, batch_size=32, lr=0.05), progress=False)
-    assert list(hist.columns) == ["phase", "epoch", "lr", "train_loss", "train_acc", "test_acc", "time_s"]
-    assert hist["train_loss"].iloc[1] < hist["train_loss"].iloc[0]
-    assert hist["test_acc"].iloc[-1] > 0.85
+    data = mnist.x_train[:2000], mnist.y_train[:2000], mnist.x_test[:500], mnist.y_test[:500]
+    res = run_training(SoftwareSGD(model, _sgd(2, 32, 0.05)), data, seed=0, epochs=2, progress=False)
+    assert res.epochs[1]["train_loss"] < res.epochs[0]["train_loss"]
+    assert res.epochs[-1]["test_acc"] > 0.85
+    assert res.layers[0]["set_pulses"] == 16 * 25 * 63  # every weight written once per batch
 
 
-def test_resume_is_bit_identical_and_weights_roundtrip(mnist, lenet, tmp_path, monkeypatch):
-    x, y = mnist.x_train[:256], mnist.y_train[:256]
-    xt, yt = mnist.x_test[:100], mnist.y_test[:100]
-    s = TrainSettings(epochs=2, batch_size=64, lr=0.05, eta_tr=0.038, clip_alpha=2.0)
-    straight = FunctionalNetwork(lenet, seed=1)
-    train(straight, x, y, xt, yt, s, checkpoint=tmp_path / "a.npz", progress=False)
+def test_hardware_aware_resume_is_bit_identical_and_weights_roundtrip(mnist, lenet, tmp_path):
+    data = mnist.x_train[:256], mnist.y_train[:256], mnist.x_test[:100], mnist.y_test[:100]
 
-    calls = {"n": 0}
-    real_epoch = trainer_module._train_epoch
-
-    def crash_on_second(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real_epoch(*args, **kwargs)
-    monkeypatch.setattr(trainer_module, "_train_epoch", crash_on_second)
-    interrupted = FunctionalNetwork(lenet, seed=1)
-    with pytest.raises(KeyboardInterrupt):
-        train(interrupted, x, y, xt, yt, s, checkpoint=tmp_path / "b.npz", progress=False)
-    monkeypatch.setattr(trainer_module, "_train_epoch", real_epoch)
-    resumed = FunctionalNetwork(lenet, seed=99)  # different init: everything must come from the checkpoint
-    hist = train(resumed, x, y, xt, yt, s, checkpoint=tmp_path / "b.npz", resume=True, progress=False)
-    assert list(hist["epoch"]) == [1, 2]
-    for k, v in straight.state().items():
-        np.testing.assert_array_equal(resumed.state()[k], v, err_msg=k)
-
-    save_weights(straight, tmp_path / "w.npz")
+    def hwa(seed):
+        return HardwareAware(FunctionalNetwork(lenet, seed=seed), _sgd(2, 64, 0.05), 0.038, 2.0)
+    straight = hwa(1)
+    run_training(straight, data, seed=1, epochs=2, progress=False)
+    ckpt = Checkpoint(tmp_path / "b.npz", {"k": 1})
+    run_training(hwa(1), data, seed=1, epochs=1, checkpoint=ckpt, progress=False)
+    resumed = hwa(99)  # different init: everything must come from the checkpoint
+    res = run_training(resumed, data, seed=1, epochs=2, checkpoint=ckpt, resume=True, progress=False)
+    assert [r["epoch"] for r in res.epochs] == [1, 2]
+    for k, v in straight.network.state().items():
+        np.testing.assert_array_equal(resumed.network.state()[k], v, err_msg=k)
+    save_weights(straight.network, tmp_path / "w.npz")
     copy = FunctionalNetwork(lenet, seed=5)
     load_weights(copy, tmp_path / "w.npz")
-    assert evaluate(copy, xt, yt) == evaluate(straight, xt, yt)
+    x, y = mnist.x_test[:100], mnist.y_test[:100]
+    assert count_correct(copy, x, y) == count_correct(straight.network, x, y)
 
 
 def _tiny_workload(tmp_path: Path) -> Path:
@@ -102,28 +98,41 @@ def test_run_inference_study_writes_outputs_and_resumes(mnist_dir, tmp_path, mon
 
     def no_training(*a, **k):
         raise AssertionError("resume must not retrain")
-    monkeypatch.setattr(run_module, "train", no_training)
+    monkeypatch.setattr(SoftwareSGD, "train_epoch", no_training)
+    monkeypatch.setattr("archsim.functional.inference.run.run_repeats", no_training)
     again = run_inference_study(workload, path, out, resume=True, data_dir=mnist_dir, progress=False)
     pd.testing.assert_frame_equal(again.accuracy_vs_time, summary.accuracy_vs_time)
+    assert again.fp32_test_acc == summary.fp32_test_acc
+
+    changed = load(Workload, path)
+    changed = changed.model_copy(update={"inference": changed.inference.model_copy(
+        update={"repeats": 3, "training": changed.inference.training.model_copy(update={"lr": 0.5})})})
+    with pytest.raises(ConfigError) as exc:
+        run_inference_study(changed, path, out, resume=True, data_dir=mnist_dir, progress=False)
+    text = str(exc.value)
+    assert "training.lr" in text and "0.05 -> 0.5" in text and "--fresh" in text
 
 
 def test_accuracy_vs_time_is_deterministic_for_a_seed():
     from archsim.config.inference import InferenceStudyConfig
+    from archsim.functional.crossbar.analog import ReadIO
     from archsim.functional.devices.inference_pcm import InferencePCM, default_model_path
-    from archsim.functional.inference.study import StudyData, run_repeats
+    from archsim.functional.inference.run import run_repeats
 
     model = FunctionalNetwork(load(Workload, QUICK).network, seed=3)
     rng = np.random.default_rng(0)
-    data = StudyData(rng.uniform(0, 1, (200, 784)).astype(np.float32), rng.integers(0, 10, 200),
-                     rng.uniform(0, 1, (100, 784)).astype(np.float32))
+    x, y = rng.uniform(0, 1, (200, 784)).astype(np.float32), rng.integers(0, 10, 200)
+    cal = rng.uniform(0, 1, (100, 784)).astype(np.float32)
     cfg = InferenceStudyConfig(times_s=[25, 1e5], repeats=2, eval_batch_size=100)
     pcm = InferencePCM.from_yaml(default_model_path())
-    a, _ = run_repeats(model, "hwa", pcm, cfg, data, progress=False)
-    b, _ = run_repeats(model, "hwa", pcm, cfg, data, progress=False)
+    io, tiles = ReadIO(8, 8, 300.0, 1.5, True), (256, None)
+    a, _ = run_repeats(model, "hwa", pcm, cfg, io, tiles, x, y, cal, progress=False)
+    b, _ = run_repeats(model, "hwa", pcm, cfg, io, tiles, x, y, cal, progress=False)
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == 2 * 2 * 3
-    c, _ = run_repeats(model, "hwa", pcm, cfg.model_copy(update={"seed": 1}), data, progress=False)
+    c, _ = run_repeats(model, "hwa", pcm, cfg.model_copy(update={"seed": 1}), io, tiles, x, y, cal, progress=False)
     assert not c["test_acc"].equals(a["test_acc"])
+    assert all(layer.array is None for layer in model.weighted.values())  # the study leaves no arrays behind
 
 
 def test_network_that_does_not_fit_mnist_is_a_config_error(tmp_path):
@@ -133,7 +142,7 @@ def test_network_that_does_not_fit_mnist_is_a_config_error(tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ConfigError) as exc:
         run_inference_study(load(Workload, path), path, tmp_path / "out", progress=False)
-    assert "network.input_shape" in str(exc.value)
+    assert "network.input_shape" in str(exc.value) and "[1, 28, 28]" in str(exc.value)
 
 
 def test_unknown_inference_key_names_the_allowed_keys(tmp_path):

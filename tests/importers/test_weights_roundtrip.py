@@ -16,7 +16,10 @@ from archsim.config.network import Network
 from archsim.config.workload import Workload
 from archsim.functional.inference.run import run_inference_study
 from archsim.functional.layers import FunctionalNetwork
-from archsim.functional.software import TrainSettings, evaluate, train
+from archsim.functional.training.loop import run_training
+from archsim.functional.training.optim import Schedule
+from archsim.functional.training.software import SoftwareSGD
+from archsim.functional.training.strategy import TrainSettings, count_correct
 from archsim.importers.onnx_export import export_onnx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +32,9 @@ STUDY = {"models": ["fp32_direct"], "compensations": ["none"], "times_s": [25.0]
 def trained(mnist):
     network = load(Workload, QUICK).network
     model = FunctionalNetwork(network, seed=4)
-    train(model, mnist.x_train[:2000], mnist.y_train[:2000], mnist.x_test[:200], mnist.y_test[:200],
-          TrainSettings(epochs=1, batch_size=64, lr=0.05), progress=False)
+    data = mnist.x_train[:2000], mnist.y_train[:2000], mnist.x_test[:200], mnist.y_test[:200]
+    trainer = SoftwareSGD(model, TrainSettings(1, Schedule(0.05, "cosine", epochs=1), 64, 0.9, 5e-4))
+    run_training(trainer, data, seed=4, epochs=1, progress=False)
     return network, model
 
 
@@ -55,7 +59,7 @@ def test_inference_study_on_imported_weights_reproduces_fp32(trained, mnist, mni
 
     w = load(Workload, tmp_path / "lenet.yaml")
     summary = run_inference_study(w, tmp_path / "lenet.yaml", tmp_path / "out", data_dir=mnist_dir, progress=False)
-    assert summary.fp32_test_acc == evaluate(model, mnist.x_test[:1000], mnist.y_test[:1000])
+    assert summary.fp32_test_acc == count_correct(model, mnist.x_test[:1000], mnist.y_test[:1000]) / 1000
     assert summary.fp32_test_acc > 0.8            # a trained network, not a random one
     assert summary.training.empty                 # no software training ran
     acc = summary.accuracy_vs_time

@@ -44,7 +44,7 @@ def test_keys_are_stable_and_depend_on_the_base(write_sweep, tmp_path):
 
 def test_random_mode_is_seeded(write_sweep):
     data = small_sweep(mode="random", samples=20, seed=7, iso={},
-                       axes=[{"target": "tech.primitives.adc_conversion.energy_pj",
+                       axes=[{"target": "tech.calibration.column_readout.value",
                               "random": {"low": 0.1, "high": 2.0, "scale": "log"}},
                              {"target": "design.tile.adc_bits", "values": [4, 6, 8]}])
     a = load_sweep(write_sweep(data))
@@ -53,7 +53,7 @@ def test_random_mode_is_seeded(write_sweep):
     va = [p.values for p in a.points]
     assert va == [p.values for p in b.points]
     assert va != [p.values for p in c.points]
-    energies = [v["tech.primitives.adc_conversion.energy_pj"] for v in va]
+    energies = [v["tech.calibration.column_readout.value"] for v in va]
     assert all(0.1 <= e <= 2.0 for e in energies) and len(set(energies)) == 20
     assert {v["design.tile.adc_bits"] for v in va} <= {4, 6, 8}
 

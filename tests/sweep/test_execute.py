@@ -119,13 +119,13 @@ def test_store_survives_a_torn_last_line(tmp_path):
 
 def test_tech_and_workload_targets_reach_the_estimate(write_sweep, tmp_path):
     data = small_sweep(fixed={}, iso={}, derived={}, objectives=[{"metric": "total_energy_nJ"}], axes=[
-        {"target": "tech.primitives.adc_conversion.energy_pj", "values": [0.5, 1.0]},
+        {"target": "tech.calibration.column_readout.value", "values": [5.0, 10.0]},
         {"target": "workload.trace.update.set_pulses_per_image", "values": [0.5, 2.0]}])
     plan = load_sweep(write_sweep(data))
     run = run_sweep(plan, tmp_path / "out", workers=1, progress=False)
-    m = {(r["values"]["tech.primitives.adc_conversion.energy_pj"],
+    m = {(r["values"]["tech.calibration.column_readout.value"],
           r["values"]["workload.trace.update.set_pulses_per_image"]): r["metrics"] for r in run.records.values()}
-    assert m[(1.0, 0.5)]["adc_energy_nJ"] == pytest.approx(2 * m[(0.5, 0.5)]["adc_energy_nJ"], rel=1e-9)
-    assert m[(0.5, 2.0)]["programming_energy_nJ"] == pytest.approx(4 * m[(0.5, 0.5)]["programming_energy_nJ"],
+    assert m[(10.0, 0.5)]["adc_energy_nJ"] == pytest.approx(2 * m[(5.0, 0.5)]["adc_energy_nJ"], rel=1e-9)
+    assert m[(5.0, 2.0)]["programming_energy_nJ"] == pytest.approx(4 * m[(5.0, 0.5)]["programming_energy_nJ"],
                                                                    rel=1e-9)
-    assert m[(0.5, 2.0)]["adc_energy_nJ"] == m[(0.5, 0.5)]["adc_energy_nJ"]
+    assert m[(5.0, 2.0)]["adc_energy_nJ"] == m[(5.0, 0.5)]["adc_energy_nJ"]

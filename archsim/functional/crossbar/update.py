@@ -60,6 +60,14 @@ def _pulses(c, eps, eps_neg, mode, stochastic_pulses):
     return 0.0
 
 
+@njit(cache=True, inline="always")
+def _pulse_window(eps, eps_neg, mode, stochastic_pulses):
+    """(lo, hi): an accumulated value c may fire only if c ≥ hi or c ≤ lo (else _pulses is 0)."""
+    if mode == MODE_DIRECT:  # every non-zero entry may fire (stochastic) or fires from ε/2 (nearest)
+        return (0.0, 0.0) if stochastic_pulses else (-0.5 * eps, 0.5 * eps)
+    return -eps_neg, eps
+
+
 @njit(cache=True)
 def _apply(row, i, j, p, eps, eps_neg, beta, mode, max_pulses, gp, gm, np_, nm, kind, P, g_edges, dg_grid,
            set_cdf, reset_cdf, stats):
@@ -136,10 +144,7 @@ def chi_update(x, d, coef, bits, round_x, round_d, shift_x, shift_d, eps, eps_ne
         stats[S_CHI_READS] += nx * nd
         stats[S_CHI_WRITES] += nx * nd
     # pass 1 accumulates χ (vectorisable); pass 2 pulses only the entries that crossed a threshold
-    if mode == MODE_DIRECT:  # every non-zero entry may fire (stochastic) or fires from ε/2 (nearest)
-        lo, hi = (0.0, 0.0) if stochastic_pulses else (-0.5 * eps, 0.5 * eps)
-    else:
-        lo, hi = -eps_neg, eps
+    lo, hi = _pulse_window(eps, eps_neg, mode, stochastic_pulses)
     dense = nd == dq.size
     moved = 0.0
     for a in range(nx):

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import Strict, Version, require, within
 from archsim.config.loader import load
 from archsim.resources import tech_file
 
@@ -32,12 +32,19 @@ class Clipped(Strict):
     lo: Sourced
     hi: Sourced
 
+    @model_validator(mode="after")
+    def _ordered(self):
+        require(*[(isinstance(getattr(self, k).value, float), f"{k}.value must be one number") for k in "ab"],
+                (isinstance(self.lo.value, float) and isinstance(self.hi.value, float) and 0 <= self.lo.value
+                 <= self.hi.value <= 1, "0 <= lo.value <= hi.value <= 1 (a drift exponent and its spread)"))
+        return self
+
 
 class PCMInferenceParams(Strict):
     """Contents of tech/pcm_inference.yaml."""
 
     kind: str = Field(pattern="^pcm_inference$")
-    version: int = 1
+    version: Version = 1
     name: str
     g_ref_us: Sourced
     prog_noise_poly_us: Sourced = Field(description="[c0, c1, c2]: σ_prog = max(c0 + c1·g + c2·g², 0) µS")
@@ -56,6 +63,24 @@ class PCMInferenceParams(Strict):
     pulse_write_noise_us: Sourced
     g_saturation_us: Sourced
 
+    @model_validator(mode="after")
+    def _physical(self):
+        """One number per parameter (three coefficients for the noise polynomial), positive times and
+        conductances, non-negative noise and spreads."""
+        scalars = {k: getattr(self, k).value for k, f in type(self).model_fields.items()
+                   if f.annotation is Sourced and k != "prog_noise_poly_us"}
+        lists = [k for k, v in scalars.items() if not isinstance(v, float)]
+        poly = self.prog_noise_poly_us.value
+        require((not lists, f"{', '.join(k + '.value' for k in lists)}: one number each, not a list"),
+                (isinstance(poly, list) and len(poly) == 3, "prog_noise_poly_us.value: three coefficients [c0, c1, c2]"))
+        require(*within(scalars, {"g_ref_us": (1e-3, 1e4), "t0_s": (1e-9, 1e10), "t_read_s": (1e-12, 1e3),
+                                  "t_verify_s": (1e-12, 1e3), "read_q_coeff": (0.0, 10.0), "read_q_exponent": (0.0, 10.0),
+                                  "read_q_max": (0.0, 10.0), "pulse_slope_us_per_ua": (1e-9, 1e3),
+                                  "pulse_threshold_ua": (0.0, 1e4), "pulse_slope_spread": (0.0, 10.0),
+                                  "pulse_threshold_spread_ua": (0.0, 1e4), "pulse_write_noise_us": (0.0, 1e4),
+                                  "g_saturation_us": (1e-3, 1e4)}))
+        return self
+
 
 def _v(s: Sourced) -> float:
     return s.value  # type: ignore[return-value]
@@ -66,8 +91,13 @@ class InferencePCM:
 
     def __init__(self, params: PCMInferenceParams):
         self.p = params
+        self.name = params.name
         self.g_ref_us = _v(params.g_ref_us)
         self.t0_s = _v(params.t0_s)
+
+    def read_noise_std_us(self, g_us) -> np.ndarray:
+        """0: this model's 1/f read noise is drawn with the conductance at each time (conductance_at)."""
+        return np.zeros(np.shape(g_us))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "InferencePCM":

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from archsim.config.base import Strict
+from archsim.config.base import PathText, Strict, Version, require, within
 from archsim.config.errors import ConfigError, Problem
 from archsim.config.loader import read_yaml, validate
 from archsim.functional.devices import kernels as K
@@ -29,6 +29,7 @@ class Sourced(Strict):
 class Common(Strict):
     """Parameters every PCM model shares (conductances in µS)."""
 
+    version: Version = 1
     g_min_us: Sourced
     g_max_us: Sourced
     g_reset_us: Sourced
@@ -38,6 +39,20 @@ class Common(Strict):
     drift_t0_s: Sourced
     drift_nu_mean: Sourced
     drift_nu_std: Sourced
+
+    @model_validator(mode="after")
+    def _physical(self):
+        """Conductances ordered and bounded, spreads and noise non-negative, drift exponents in [0, 1]."""
+        v = {k: getattr(self, k).value for k, f in type(self).model_fields.items() if f.annotation is Sourced}
+        require((v["g_min_us"] < v["g_max_us"], f"g_min_us ({v['g_min_us']:g}) must be below g_max_us ({v['g_max_us']:g})"),
+                (v["g_min_us"] <= v["g_reset_us"] <= v["g_max_us"], "g_reset_us must lie in [g_min_us, g_max_us]"),
+                *within(v, {"g_min_us": (0.0, 1e4), "g_max_us": (0.0, 1e4), "g_reset_std_us": (0.0, 1e4),
+                            "read_noise_slope": (0.0, 10.0), "read_noise_offset_us": (0.0, 1e4),
+                            "drift_t0_s": (1e-12, 1e10), "drift_nu_mean": (0.0, 1.0), "drift_nu_std": (0.0, 1.0),
+                            "alpha": (1e-6, 1e6), "c2_us": (0.0, 1e4), "a2_us": (0.0, 1e4), "step_us": (1e-9, 1e4)}),
+                *[(v["m2"] * g + v["c2_us"] >= 0, f"m2·G + c2_us must be >= 0 (a spread) at G = {g:g} µS")
+                  for g in ((v["g_min_us"], v["g_max_us"]) if "m2" in v else ())])
+        return self
 
 
 class GradualSet(Common):
@@ -62,18 +77,26 @@ class Synthetic(Strict):
     """
 
     shape: Literal["linear", "asymmetric", "partly_nonlinear", "nonlinear"]
-    n_bins: int = Field(32, ge=1)
+    n_bins: int = Field(32, ge=1, le=1024)
     step_us: Sourced = Field(description="mean SET step per pulse over the range g_min → g_max")
     step_std_fraction: Sourced
     linear_fraction: Sourced | None = None
     min_max_ratio: Sourced | None = None
     reset_asymmetry: Sourced | None = None
 
+    @model_validator(mode="after")
+    def _physical(self):
+        v = {k: getattr(self, k).value for k in ("step_us", "step_std_fraction", "linear_fraction", "min_max_ratio",
+                                                 "reset_asymmetry") if getattr(self, k) is not None}
+        require(*within(v, {"step_us": (1e-9, 1e4), "step_std_fraction": (0.0, 10.0), "linear_fraction": (0.0, 1.0),
+                            "min_max_ratio": (1e-6, 1.0), "reset_asymmetry": (1e-3, 1e3)}))
+        return self
+
 
 class JumpTableDevice(Common):
     kind: Literal["pcm_device"]
     model: Literal["jump_table"]
-    table_file: str | None = Field(None, description="CSV/NPZ table relative to this YAML; else `synthetic`")
+    table_file: PathText | None = Field(None, description="CSV/NPZ table relative to this YAML; else `synthetic`")
     synthetic: Synthetic | None = None
 
 
@@ -101,6 +124,24 @@ class DeviceModel:
     def p(self, index: int) -> float:
         return float(self.params[index])
 
+    # --- the PCMDevice interface (devices/protocol.py)
+    @property
+    def t0_s(self) -> float:
+        return self.p(K.P_T0_S)
+
+    def read_noise_std_us(self, g_us):
+        """σ = slope·G + offset per read (drawn afresh at every MVM)."""
+        return self.p(K.P_NOISE_SLOPE) * np.asarray(g_us) + self.p(K.P_NOISE_OFFSET_US)
+
+    def drift_exponents(self, g_us, rng: np.random.Generator):
+        """ν ~ N(ν_mean, ν_std) per device, clipped at 0 (no conductance dependence in these models)."""
+        return np.maximum(rng.normal(self.p(K.P_NU_MEAN), self.p(K.P_NU_STD), np.shape(g_us)), 0.0)
+
+    def conductance_at(self, g_us, nu, t_s: float, rng: np.random.Generator):
+        """G·(t/t0)^−ν for t > t0 (read noise is added per MVM, not here)."""
+        g = np.asarray(g_us, dtype=np.float64)
+        return g * (t_s / self.t0_s) ** (-np.asarray(nu)) if t_s > self.t0_s else g.copy()
+
     @property
     def arrays(self) -> tuple:
         """Arguments passed to kernels, in order: kind, params, g_edges, dg_grid, set_cdf, reset_cdf."""
@@ -120,13 +161,10 @@ def _table_from(cfg: JumpTableDevice, path: Path) -> JumpTable:
     if missing:
         raise ConfigError(path, f"synthetic.shape {s.shape} needs {', '.join('synthetic.' + m for m in missing)}")
     val = lambda x, d: x.value if x is not None else d  # noqa: E731
-    checks = [("linear_fraction", val(s.linear_fraction, 1.0), 0.0, 1.0), ("min_max_ratio", val(s.min_max_ratio, 1.0),
-              1e-6, 1.0), ("reset_asymmetry", val(s.reset_asymmetry, 1.0), 1e-6, 1e6),
-              ("step_us", s.step_us.value, 1e-12, cfg.g_max_us.value - cfg.g_min_us.value),
-              ("step_std_fraction", s.step_std_fraction.value, 0.0, 10.0)]
-    bad = [Problem(f"synthetic.{k}", f"{v} is outside [{lo:g}, {hi:g}]") for k, v, lo, hi in checks if not lo <= v <= hi]
-    if bad:
-        raise ConfigError(path, bad)
+    span = cfg.g_max_us.value - cfg.g_min_us.value
+    if s.step_us.value > span:
+        raise ConfigError(path, [Problem("synthetic.step_us", f"{s.step_us.value:g} µS exceeds the device range "
+                                                              f"g_max_us − g_min_us = {span:g} µS")])
     return synthetic_table(
         cfg.g_min_us.value, cfg.g_max_us.value, n_bins=s.n_bins, step_us=s.step_us.value,
         step_std_fraction=s.step_std_fraction.value,
@@ -172,7 +210,7 @@ def load_device(name_or_path: str, base_file: str | Path | None = None) -> Devic
                                          f"({', '.join(BUILTIN)}) nor an existing YAML file ({path})")
     data = read_yaml(path)
     model = data.get("model")
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:
         raise ConfigError(path, f"model: allowed values {', '.join(MODELS)}; got {model!r}")
     cfg = validate(MODELS[model], data, path)
     return device_from_config(cfg, path.stem, path)

@@ -38,11 +38,17 @@ class ProgrammedLayer:
     iterations: np.ndarray
     converged: np.ndarray
 
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(G⁺, G⁻, ν⁺, ν⁻) at t0: the programmed device on the side of the weight's sign."""
+        pos = self.sign > 0
+        return (np.where(pos, self.g_prog_us, self.g_reset_us), np.where(pos, self.g_reset_us, self.g_prog_us),
+                np.where(pos, self.nu_prog, self.nu_reset), np.where(pos, self.nu_reset, self.nu_prog))
+
     def weights_at(self, pcm: InferencePCM, t_s: float, rng: np.random.Generator) -> np.ndarray:
-        """Weight matrix read from the array at t_s: β·(G⁺(t) − G⁻(t)) with drift and 1/f noise."""
-        g_p = pcm.conductance_at(self.g_prog_us, self.nu_prog, t_s, rng)
-        g_r = pcm.conductance_at(self.g_reset_us, self.nu_reset, t_s, rng)
-        return (self.sign * (g_p - g_r) * self.w_per_us).astype(np.float32)
+        """Weight matrix β·(G⁺(t) − G⁻(t)) at t_s with drift and 1/f noise (no converters)."""
+        gp, gm, nup, num = self.pairs()
+        return ((pcm.conductance_at(gp, nup, t_s, rng) - pcm.conductance_at(gm, num, t_s, rng))
+                * self.w_per_us).astype(np.float32)
 
     def stats(self) -> ProgrammingStats:
         return ProgrammingStats.from_arrays(self.iterations, self.converged)

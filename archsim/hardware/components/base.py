@@ -1,10 +1,12 @@
 """Component models in the hwcomponents style: a component holds its parameters and prices its actions.
 
 An action is a method marked with @action that returns the ActionCost of ONE action (or, for a
-fixed energy, an entry of the component's `prices`). The
-discrete-event model only counts actions (archsim.hardware.ledger); accounting multiplies the
-counts by these costs, so re-pricing with another tech file needs no re-simulation. Each concrete
-component cites its sources in its docstring.
+fixed energy, an entry of the component's `prices`). Prices come from the tech file's component
+models (archsim.hardware.components.pricing): a model value read off a generated grid, times the
+named calibration factors that apply to it; `origin` keeps both for every price (summary.md shows
+them). The discrete-event model only counts actions (archsim.hardware.ledger); accounting multiplies
+the counts by these costs, so re-pricing with another tech file needs no re-simulation. Each concrete
+component says in its docstring which model prices which action.
 """
 
 from __future__ import annotations
@@ -40,10 +42,22 @@ class Component:
     categories: dict[str, str] = {}
     bits: dict[str, float] = {}
 
-    def __init__(self, leakage_mw: float = 0.0, area_um2: float = 0.0, prices: dict[str, float] | None = None):
+    def __init__(self, leakage_mw: "float | Price" = 0.0, area_um2: float = 0.0,
+                 prices: "dict[str, float | Price] | None" = None):
+        from archsim.hardware.components.pricing import Price
+
+        self.origin: dict[str, Price] = {}   # action (or 'leakage_mw') → model value × factors
+        self.prices: dict[str, float] = {}
+        for name, p in (prices or {}).items():
+            if isinstance(p, Price):
+                self.origin[name] = p
+                p = p.value
+            self.prices[name] = float(p)
+        if isinstance(leakage_mw, Price):
+            self.origin["leakage_mw"] = leakage_mw
+            leakage_mw = leakage_mw.value
         self.leakage_mw = float(leakage_mw)
         self.area_um2 = float(area_um2)
-        self.prices = dict(prices or {})
 
     def actions(self) -> list[str]:
         methods = [n for n in dir(type(self)) if getattr(getattr(type(self), n), "is_action", False)]
@@ -63,9 +77,3 @@ class Component:
     def bits_of(self, name: str) -> float:
         """Bits moved by one `name` action (0 for compute actions)."""
         return self.bits.get(name, 0.0)
-
-
-def scaled(prim, bits: float, power: float = 1.0) -> float:
-    """A tech primitive's energy scaled from its reference width to `bits` (linear adders and
-    comparators, quadratic multipliers: Horowitz ISSCC 2014)."""
-    return prim.energy_pj * (bits / prim.bits) ** power

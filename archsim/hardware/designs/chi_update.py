@@ -16,7 +16,7 @@ def chi_components(design, tech, memory) -> dict:
     """The χ unit and the χ SRAM (its stated or 'fit' capacity) of a χ-threshold design."""
     c, s = design.chi_unit, design.chi_sram
     return {"chi_unit": ChiUnit(tech, c.lanes, c.chi_bits, design.update_quant_bits),
-            "chi_sram": SramMacro(tech, "χ SRAM", memory["chi_sram"].capacity_kb, s.width_bits)}
+            "chi_sram": SramMacro(tech, "χ SRAM", memory["chi_sram"].capacity_kb, s.width_bits, s.banks, s.ports)}
 
 
 class ChiAccumulation:

@@ -36,8 +36,9 @@ class DigitalMachine(Machine):
         out = super().components(design, tech, trace, memory)
         m = design.mac_array
         out["mac_array"] = MacArray(tech, m.pes, design.weight_bits, design.act_bits, m.acc_bits)
-        out["weight_sram"] = SramMacro(tech, "weight SRAM", memory["weight_sram"].capacity_kb,
-                                       design.weight_sram.width_bits)
+        w = design.weight_sram
+        out["weight_sram"] = SramMacro(tech, "weight SRAM", memory["weight_sram"].capacity_kb, w.width_bits, w.banks,
+                                       w.ports)
         if trace.mode == "train" and design.update == "chi_threshold":
             out.update(chi_components(design, tech, memory))
         return out

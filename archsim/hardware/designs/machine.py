@@ -84,7 +84,8 @@ class Machine:
         a = design.activation_sram
         out: dict[str, Component] = {
             "digital_unit": VectorUnit(tech, design.digital_unit),
-            "activation_sram": SramMacro(tech, "activation SRAM", memory["activation_sram"].capacity_kb, a.width_bits),
+            "activation_sram": SramMacro(tech, "activation SRAM", memory["activation_sram"].capacity_kb, a.width_bits,
+                                         a.banks, a.ports),
             "bus": Bus(tech),
         }
         if design.dram.enabled:

@@ -16,7 +16,7 @@ import math
 
 from archsim.config.errors import ConfigError, Problem
 from archsim.config.tiling import TileGrid
-from archsim.hardware.components.crossbar import AdcBank, CrossbarArrays
+from archsim.hardware.components.crossbar import AdcBank, CrossbarArrays, device_power
 from archsim.hardware.components.digital import WriteHeads
 from archsim.hardware.designs.chi_update import ChiAccumulation, chi_components
 from archsim.hardware.designs.machine import MAX_GROUPS, Machine, Work, split
@@ -25,6 +25,20 @@ from archsim.hardware.mapping import ArrayMapping, map_crossbars
 from archsim.hardware.memory import plan_memory
 from archsim.hardware.units import resource
 from archsim.trace.ops import MvmOp, ProgramOp, Trace, UpdateOp
+
+
+def _duties(trace: Trace) -> dict[str, tuple[float, float]]:
+    """Layer → (forward, backward) mean input duty of its MVMs (the other direction's where one is missing)."""
+    seen: dict[str, dict[str, float]] = {}
+    for step in trace.steps:
+        for op in step.ops:
+            if isinstance(op, MvmOp):
+                seen.setdefault(op.layer, {}).setdefault(op.direction, op.input_duty)
+    out = {}
+    for layer, d in seen.items():
+        f = d.get("forward", d.get("backward", 1.0))
+        out[layer] = (f, d.get("backward", f))
+    return out
 
 
 def _check_mapping(design, trace: Trace, maps: dict[str, ArrayMapping]) -> None:
@@ -42,6 +56,16 @@ def _check_mapping(design, trace: Trace, maps: dict[str, ArrayMapping]) -> None:
             "they are reprogrammed from DRAM every batch; enable dram or raise shared_arrays"))])
 
 
+def _verify_read(tech, design, trace: Trace, maps: dict[str, ArrayMapping], adc: AdcBank):
+    """One program-verify / refresh-check read of one device: the device conducting over the verify window
+    at the network's mean conductance (weighted by weights) plus one conversion of the tile's ADC."""
+    weights = {k: m.grid.rows * m.grid.cols for k, m in maps.items()}
+    g = sum(trace.conductance_us[k] * w for k, w in weights.items()) / max(sum(weights.values()), 1)
+    p = device_power(tech, g, f"a verify read at {g:g} uS")
+    ns = design.programming.verify_read_ns
+    return type(p)(p.model * ns, p.factor, p.factors) + adc.origin["convert"]
+
+
 class McaMachine(Machine):
     """Computational memory: see the module docstring."""
 
@@ -57,18 +81,22 @@ class McaMachine(Machine):
         out = super().components(design, tech, trace, memory)
         maps = map_crossbars(trace.weighted(), design.crossbar)
         _check_mapping(design, trace, maps)
-        t = design.tile
+        t, x = design.tile, design.crossbar
         acc_bits = t.adc_bits + t.dac_bits
+        bit_serial = t.input_encoding == "bit_serial"
+        duties = _duties(trace)
         for layer in maps:
-            out[f"tile[{layer}]"] = CrossbarArrays(tech, trace.conductance_us[layer])
-        if design.crossbar.dedicated:
+            out[f"tile[{layer}]"] = CrossbarArrays(tech, trace.conductance_us[layer], x.rows, x.cols,
+                                                   x.devices_per_weight, bit_serial, *duties.get(layer, (1.0, 1.0)))
+        if x.dedicated:
             for layer, mp in maps.items():
                 out[f"adc[{layer}]"] = AdcBank(tech, t.adc_bits, t.adcs_per_array * mp.arrays, t.adc_conversion_ns,
                                                acc_bits)
         else:
-            out["adc[pool]"] = AdcBank(tech, t.adc_bits, t.adcs_per_array * design.crossbar.shared_arrays,
-                                       t.adc_conversion_ns, acc_bits)
-        out["write_heads"] = WriteHeads(tech)
+            out["adc[pool]"] = AdcBank(tech, t.adc_bits, t.adcs_per_array * x.shared_arrays, t.adc_conversion_ns,
+                                       acc_bits)
+        adc = next(c for n, c in out.items() if n.startswith("adc["))
+        out["write_heads"] = WriteHeads(tech, _verify_read(tech, design, trace, maps, adc))
         if trace.mode == "train":
             out.update(chi_components(design, tech, memory))
         return out
@@ -104,6 +132,7 @@ class McaMachine(Machine):
         bit_serial = t.input_encoding == "bit_serial"
         out_bits = t.adc_bits + (t.dac_bits if bit_serial else 0)
         drive = op.input_duty if bit_serial else 1.0  # bit-serial lines pulse only for 1 bits
+        drive_action = "drive_row" if op.direction == "forward" else "drive_col"
         total = op.mvms * images
         dram_r, dram_w = self.map_dram_bits(ctx, op, images)
 
@@ -113,7 +142,7 @@ class McaMachine(Machine):
                     + self.dram_works(ctx, dram_r * share, dram_w * share, n))
             read = [Work(tile, window * reads * n * mp.passes, {
                 "conduct": devices * reads * op.input_duty * window * n,
-                "drive_line": lines_in * reads * drive * n, "mac": op.rows * op.cols * n}, n)]
+                drive_action: lines_in * reads * drive * n, "mac": op.rows * op.cols * n}, n)]
             conversions = lines_out * reads * n
             convert = [Work(adc, rounds * adc.component.conversion_ns * reads * n * mp.passes,
                             {"convert": conversions, **({"shift_add": conversions} if bit_serial else {})}, n)]

@@ -13,7 +13,7 @@ from archsim.functional.crossbar.refresh import refresh_pairs
 from archsim.functional.crossbar.update import (MODE_DIRECT, MODE_MCA, N_STATS, S_NZ_UPDATES, S_REFRESHES, S_SET,
                                                 chi_update)
 from archsim.functional.devices import load_device
-from archsim.functional.training.mca_kernel import seed_numba
+from archsim.functional.training.fused_dense import seed_numba
 
 SLOPE, OFFSET = 0.03, 0.13
 

@@ -179,7 +179,7 @@ def test_synthetic_settings_out_of_range_name_the_key(tmp_path):
     bad = tmp_path / "d.yaml"
     text = (load_device.__globals__["tech_file"]("pcm_jump_table.yaml")).read_text()
     bad.write_text(text.replace("value: 0.33,", "value: 1.7,"))
-    with pytest.raises(ConfigError, match=r"synthetic.min_max_ratio: 1.7 is outside \[1e-06, 1\]"):
+    with pytest.raises(ConfigError, match=r"synthetic: min_max_ratio must be in \[1e-06, 1\] \(got 1.7\)"):
         load_device(str(bad))
 
 

@@ -17,9 +17,10 @@ from archsim.functional.devices import kernels as K
 from archsim.functional.devices import load_device
 from archsim.functional.devices.jump_table import synthetic_table
 from archsim.functional.devices.model import DeviceModel
-from archsim.functional.training.mca import CrossbarTrainer
-from archsim.functional.training.mca_kernel import seed_numba
-from archsim.functional.training.runner import run_one
+from archsim.functional.training.fused_dense import seed_numba
+from archsim.functional.training.loop import run_training
+
+from tests.functional.mca.test_training import trainer_for, workload
 
 
 def _with(dev: DeviceModel, **params) -> DeviceModel:
@@ -38,13 +39,14 @@ def _jump_table_device(**shape) -> DeviceModel:
 
 # -- direct update -----------------------------------------------------------------------------------
 
-def test_direct_update_fires_pulses_in_every_layer_on_the_first_1000_images(mnist, small_spec):
-    cfg = FunctionalConfig(learning_rate=0.05, lr_decay=0.85)  # the reference workload's η schedule
-    trainer = CrossbarTrainer(small_spec, cfg, load_device("gradual_set"), "direct")
+@pytest.mark.parametrize("batch_size", [1, 8])
+def test_direct_update_fires_pulses_in_every_layer_on_the_first_1000_images(mnist, batch_size):
+    # the reference workload's η schedule; batch 8 runs the mini-batch path (crossbar/batch_update.py)
+    trainer = trainer_for(workload(learning_rate=0.05, lr_decay=0.85, batch_size=batch_size), "direct")
     data = (mnist.x_train[:1000], mnist.y_train[:1000], mnist.x_test[:200], mnist.y_test[:200])
-    res = run_one(trainer, data, seed=0, epochs=1, layer_names=small_spec.names, progress=False)
+    res = run_training(trainer, data, seed=0, epochs=1, progress=False)
     assert [row["set_pulses"] > 0 for row in res.layers] == [True, True]
-    assert all(np.all(c == 0) for c in res.state.chi)  # no χ: nothing is carried between images
+    assert all(np.all(c == 0) for c in trainer.state_.chi)  # no χ: nothing is carried between images
 
 
 def test_direct_stochastic_rounding_is_unbiased():
