@@ -245,8 +245,15 @@ def _table_from_npz(path: Path) -> JumpTable:
             missing = [k for k in NPZ_ARRAYS if k not in z.files]
             if missing:
                 raise _bad(path, f"missing arrays {missing}; needed: {', '.join(NPZ_ARRAYS)}")
-            arrays = {k: z[k] for k in NPZ_ARRAYS}
-    except (zipfile.BadZipFile, ValueError, OSError) as err:
+            arrays = {}
+            for k in NPZ_ARRAYS:
+                try:
+                    arrays[k] = z[k]
+                except ValueError as err:
+                    if "allow_pickle" in str(err):
+                        raise _bad(path, f"array {k} holds Python objects; numeric float arrays needed") from None
+                    raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
         raise _bad(path, f"not a readable NPZ archive ({err})") from None
     return JumpTable(*(arrays[k] for k in NPZ_ARRAYS))
 

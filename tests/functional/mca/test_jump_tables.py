@@ -146,6 +146,8 @@ def test_bad_csv_tables_get_one_clear_message(tmp_path, table, case, match):
     ("nan", "reset_cdf has 1 NaN/inf values"),
     ("not_npz", "not a readable NPZ archive"),
     ("empty", "the file is empty"),
+    ("object", "array set_cdf holds Python objects"),
+    ("non_monotone", "set_cdf: CDF decreases along ΔG"),
 ])
 def test_bad_npz_tables_get_one_clear_message(tmp_path, table, case, match):
     p = tmp_path / f"{case}.npz"
@@ -159,6 +161,10 @@ def test_bad_npz_tables_get_one_clear_message(tmp_path, table, case, match):
         arrays["set_cdf"] = table.set_cdf[:2]
     elif case == "nan":
         arrays["reset_cdf"][1, 2] = np.nan
+    elif case == "object":
+        arrays["set_cdf"] = np.array([{"a": 1}], dtype=object)
+    elif case == "non_monotone":
+        arrays["set_cdf"] = table.set_cdf[:, ::-1].copy()
     if case == "not_npz":
         p.write_text("hello")
     elif case == "empty":
