@@ -3,6 +3,8 @@ the 3-bit update against a NumPy reference, the crossbar-compatible update's exp
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -278,3 +280,29 @@ def test_quick_workload_default_is_the_sparse_3bit_update(mnist, mnist_dir, tmp_
     assert summary.final_test_acc["mca"] >= 0.75  # measured 0.800 (full precision at η 0.05: 0.865)
     nonzero = sum(s.nonzero_updates for s in summary.update_stats.values())
     assert nonzero / (785 * 250 + 251 * 10) < 0.03
+
+
+# -- checkpoints ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, value", [
+    ("update_rounding_error", "truncate"), ("update_rounding_output_error", "nearest"), ("update_scale_shift", 1),
+    ("update_scale_shift_error", -1), ("update_scale_shift_output_error", 1), ("direct_rounding", "nearest"),
+    ("refresh_lower_threshold_us", 0.0), ("refresh_reset", "pulses"), ("xbar_slots", 8),
+    ("xbar_reset_fraction", 0.5), ("input_crop", [22, 24])])
+def test_issue12_keys_enter_the_crossbar_checkpoint_fingerprint(key, value):
+    """A resumed crossbar run with a changed training-physics key is refused; FP runs ignore crossbar keys."""
+    from types import SimpleNamespace
+
+    from archsim.functional.hardware_link import crossbar_link
+    from archsim.functional.run import crossbar_settings, fingerprint
+
+    def fp(algorithm, **kw):
+        wl = workload(**kw)
+        cb = crossbar_settings(wl.functional, crossbar_link(wl, Path("t.yaml"), None), wl.network, Path("t.yaml"))
+        data = SimpleNamespace(name="mnist", x_train=np.zeros(3), x_test=np.zeros(2))
+        crossbar = algorithm != "fp64"
+        return fingerprint(wl, algorithm, 0, data, cb if crossbar else None,
+                           load_device("gradual_set") if crossbar else None)
+
+    assert fp("mca") != fp("mca", **{key: value})
+    assert (fp("fp64") != fp("fp64", **{key: value})) == (key == "input_crop")
