@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKLOAD = ROOT / "workloads" / "mlp_mnist_train.yaml"
 RUNS = ROOT / "reports" / "mlp_mnist_mca"
 LABELS = {"": "measured: MCA, 3-bit sparse update (workload default)",
-          "update_bits=0": "measured: MCA, full-precision update"}
+          "update_bits=0 learning_rate=0.05": "measured: MCA, full-precision update"}
 TABLE1_UPDATE_NJ = 62.03
 
 
