@@ -4,13 +4,14 @@ drive the estimator (archsim.functional.run)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
 from archsim.config.base import PathText, Strict
 
-Algorithm = Literal["fp64", "fp32", "mca", "direct", "mca_one_device"]
+Algorithm = Literal["fp64", "fp32", "mca", "direct", "mca_one_device", "crossbar_compatible"]
+Rounding = Literal["nearest", "stochastic", "truncate", "deadzone"]
 Dataset = Literal["mnist", "fashion_mnist", "cifar10"]
 Compensation = Literal["none", "global", "bn_reestimate"]
 Readout = Literal["all_ones", "one_hot"]
@@ -78,8 +79,8 @@ class FunctionalConfig(Strict):
     refresh_max_pulses: PositiveInt = Field(20, le=10_000)
 
     update_bits: int = Field(0, ge=0, le=16, description="signed bits of x and δ in the update (0 = full precision)")
-    update_rounding: Literal["nearest", "stochastic"] = Field(
-        "stochastic", description="rounding of the quantised update (stochastic is unbiased)")
+    update_rounding: Rounding = Field(
+        "stochastic", description="rounding of the quantised update (stochastic is unbiased; truncate drops low bits)")
 
     # crossbar reads: tiles and converters of the design, read noise of the device model
     design: str | None = Field(None, description="workload design whose crossbar geometry and DAC/ADC bits the "
@@ -100,6 +101,31 @@ class FunctionalConfig(Strict):
     calibration_images: PositiveInt = Field(1000, le=10 ** 7, description="training images used for BN re-estimation")
     eval_batch_size: PositiveInt = Field(1000, le=10 ** 5)
     checkpoint: bool = True
+
+    # training physics (issue 12; archsim/functional/crossbar/{update,refresh,crossbar_compatible}.py)
+    update_rounding_error: Rounding | None = Field(
+        None, description="rounding of the quantised errors δ (default update_rounding; update_rounding then "
+                          "applies to the activations x)")
+    update_rounding_output_error: Rounding | None = Field(
+        None, description="rounding of the output layer's quantised errors (default update_rounding_error)")
+    update_scale_shift: int = Field(0, ge=-4, le=4, description="quantised update: shared scale 2^k finer (k > 0, "
+                                                                "largest entries saturate) or coarser (k < 0) than the max needs")
+    update_scale_shift_error: int | None = Field(None, ge=-4, le=4, description="the same for the errors δ "
+                                                                                "(default update_scale_shift)")
+    update_scale_shift_output_error: int | None = Field(None, ge=-4, le=4, description="the same for the output "
+                                                        "layer's errors (default update_scale_shift_error)")
+    direct_rounding: Literal["nearest", "stochastic"] = Field("stochastic", description="direct update: pulses = stochastic or nearest "
+                                                                "rounding of ΔW/ε (no χ)")
+    refresh_lower_threshold_us: float = Field(
+        2.0, ge=0, description="refresh only pairs whose other device also reads above this (both high)")
+    refresh_reset: Literal["full", "pulses"] = Field(
+        "full", description="refresh lowers devices by one full RESET (SPEC) or by RESET pulses through the "
+                            "device's RESET table (bidirectional jump tables)")
+    xbar_slots: int = Field(32, ge=1, le=64, description="crossbar_compatible: max pulse-train slots BL per update")
+    xbar_reset_fraction: float = Field(1.0, gt=0, le=1, description="crossbar_compatible: RESET-column firing "
+                                                                     "probability / SET-column (asymmetry compensation)")
+    input_crop: list[Annotated[int, Field(ge=1, le=28)]] | None = Field(None, min_length=2, max_length=2,
+                                         description="centre-crop MNIST images to [rows, cols] (e.g. [22, 24])")
 
     @field_validator("drift_times_s")
     @classmethod

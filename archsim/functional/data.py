@@ -11,6 +11,7 @@ import numpy as np
 
 from archsim.config.errors import ConfigError, Problem
 from archsim.functional.datasets import dataset_format, load_dataset
+from archsim.functional.datasets.transforms import centre_crop
 
 
 def expected(name: str) -> tuple[tuple[int, ...], int]:
@@ -52,12 +53,23 @@ class RunData:
         return self.x_train, self.y_train, self.x_test, self.y_test
 
 
+def cropped(shape: tuple[int, ...], crop) -> tuple[int, ...]:
+    """(C, H, W) image shape after a centre crop to crop = (rows, cols) (None: unchanged)."""
+    return tuple(shape) if crop is None else (*tuple(shape)[:-2], int(crop[0]), int(crop[1]))
+
+
 def load_run_data(name: str, data_dir: Path | None, train_images: int | None, test_images: int | None,
-                  network, workload_path: Path, section: str = "functional", progress: bool = True) -> RunData:
-    """Load `name`, take the first train/test images, and check the network fits the images and classes."""
-    check_network(name, *expected(name), network, workload_path)
+                  network, workload_path: Path, section: str = "functional", progress: bool = True,
+                  crop=None) -> RunData:
+    """Load `name`, take the first train/test images, centre-crop them to crop = (rows, cols) if given
+    (datasets.transforms.centre_crop), and check the network fits the images and classes."""
+    shape0, classes0 = expected(name)
+    if crop is not None and not (crop[0] <= shape0[-2] and crop[1] <= shape0[-1]):
+        raise ConfigError(workload_path, [Problem(f"{section}.input_crop", f"{list(crop)} does not fit in "
+                                                                            f"{name} images {list(shape0)}")])
+    check_network(name, cropped(shape0, crop), classes0, network, workload_path)
     d = load_dataset(name, data_dir, progress=progress)
-    shape = tuple(d.input_shape)
+    shape = cropped(d.input_shape, crop)
     check_network(name, shape, len(d.classes), network, workload_path)
     problems = [Problem(f"{section}.{key}", f"{n} requested, {name} has {avail}")
                 for key, n, avail in (("train_images", train_images, len(d.x_train)),
@@ -65,5 +77,9 @@ def load_run_data(name: str, data_dir: Path | None, train_images: int | None, te
     if problems:
         raise ConfigError(workload_path, problems)
     n_tr, n_te = train_images or len(d.x_train), test_images or len(d.x_test)
-    return RunData(name, d.x_train[:n_tr], d.y_train[:n_tr], d.x_test[:n_te], d.y_test[:n_te], shape,
+    x_train, x_test = d.x_train[:n_tr], d.x_test[:n_te]
+    if crop is not None:
+        *_, h, w = d.input_shape
+        x_train, x_test = (centre_crop(x, h, w, *crop, channels=d.input_shape[0]) for x in (x_train, x_test))
+    return RunData(name, x_train, d.y_train[:n_tr], x_test, d.y_test[:n_te], shape,
                    len(d.classes), Path(d.source_dir))

@@ -17,8 +17,9 @@ from archsim.config.shapes import weighted_layers
 from archsim.config.workload import resolve
 from archsim.functional.checkpoint import Checkpoint
 from archsim.functional.crossbar.analog import ReadIO
+from archsim.functional.crossbar.quantize import ROUNDING_CODES
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE
-from archsim.functional.data import check_network, expected, load_run_data
+from archsim.functional.data import check_network, cropped, expected, load_run_data
 from archsim.functional.design_models import DesignModel, design_model
 from archsim.functional.devices import load_device
 from archsim.functional.drift import accuracy_over_time, drifting_layers, reestimate_batchnorm
@@ -48,7 +49,11 @@ CROSSBAR_ONLY = {"device", "learning_rate", "epsilon", "epsilon_g_us", "epsilon_
                  "init_g_mean_us", "init_g_std_us", "init_pulse_count", "max_pulses_per_update",
                  "refresh_interval_images", "refresh_threshold_us", "refresh_tolerance_us", "refresh_max_pulses",
                  "update_bits", "update_rounding", "design", "read_noise", "dac_bits", "adc_bits",
-                 "adc_range_forward_us", "adc_range_backward_us", "out_noise_us", "precision", "fused"}
+                 "adc_range_forward_us", "adc_range_backward_us", "out_noise_us", "precision", "fused",
+                 # training physics of issue 12
+                 "update_rounding_error", "update_rounding_output_error", "update_scale_shift",
+                 "update_scale_shift_error", "update_scale_shift_output_error", "direct_rounding",
+                 "refresh_lower_threshold_us", "refresh_reset", "xbar_slots", "xbar_reset_fraction"}
 FP_ONLY = {"fp_learning_rate", "fp_init_scale", "weight_decay"}
 DIGITAL_ONLY = {"fixed_int_bits"}
 
@@ -111,6 +116,34 @@ def layer_epsilons(cfg, fan_ins: list[int], path: Path) -> tuple[float, ...]:
     return tuple(float(cfg.he_fraction * np.sqrt(2.0 / f) / spread_us * cfg.epsilon_g_us) for f in fan_ins)
 
 
+def _update_rounding(cfg) -> dict:
+    """Rounding codes and scale offsets of x, hidden-layer δ and output-layer δ: each key defaults to the
+    previous one (update_rounding → update_rounding_error → update_rounding_output_error)."""
+    round_d = cfg.update_rounding_error or cfg.update_rounding
+    shift_d = cfg.update_scale_shift if cfg.update_scale_shift_error is None else cfg.update_scale_shift_error
+    return {"round_x": ROUNDING_CODES[cfg.update_rounding], "round_d": ROUNDING_CODES[round_d],
+            "round_d_out": ROUNDING_CODES[cfg.update_rounding_output_error or round_d],
+            "shift_x": cfg.update_scale_shift, "shift_d": shift_d,
+            "shift_d_out": shift_d if cfg.update_scale_shift_output_error is None
+            else cfg.update_scale_shift_output_error}
+
+
+def _check_crossbar_compatible(cfg, network, path: Path) -> None:
+    """crossbar_compatible programs coincidences image by image on dense layers."""
+    if "crossbar_compatible" not in cfg.algorithms:
+        return
+    problems = []
+    if cfg.batch_size != 1 or cfg.momentum:
+        problems.append(Problem("functional.batch_size", f"crossbar_compatible updates image by image: needs "
+                                                         f"batch_size 1 and momentum 0 (got {cfg.batch_size}, "
+                                                         f"{cfg.momentum})"))
+    convs = [c.type for c in _weighted_cfgs(network.layers) if c.type != "dense"]
+    if convs:
+        problems.append(Problem("network.layers", f"crossbar_compatible trains dense layers only; got {convs[0]}"))
+    if problems:
+        raise ConfigError(path, problems)
+
+
 def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
     """Resolved crossbar settings of `network`: the functional keys, with converter bits and tiles from the
     design and ε per layer."""
@@ -130,8 +163,9 @@ def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
         init_pulse_count=cfg.init_pulse_count, max_pulses_per_update=cfg.max_pulses_per_update,
         refresh_interval_images=cfg.refresh_interval_images, refresh_threshold_us=cfg.refresh_threshold_us,
         refresh_tolerance_us=cfg.refresh_tolerance_us, refresh_max_pulses=cfg.refresh_max_pulses,
-        update_bits=cfg.update_bits, stochastic_rounding=cfg.update_rounding == "stochastic",
-        read_noise=cfg.read_noise,
+        refresh_lower_threshold_us=cfg.refresh_lower_threshold_us, refresh_pulsed=cfg.refresh_reset == "pulses",
+        update_bits=cfg.update_bits, **_update_rounding(cfg), direct_stochastic=cfg.direct_rounding == "stochastic",
+        xbar_slots=cfg.xbar_slots, xbar_reset_fraction=cfg.xbar_reset_fraction, read_noise=cfg.read_noise,
         forward_io=tuple(ReadIO(dac, adc, r, cfg.out_noise_us) for r in fwd),
         backward_io=tuple(ReadIO(dac, adc, r, cfg.out_noise_us) for r in bwd),
         tile_rows=link.tile_rows, tile_cols=link.tile_cols, fused=cfg.fused)
@@ -239,16 +273,18 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints:
     if cfg is None:
         raise ConfigError(workload_path, "functional: section missing (needed for trace source 'functional')")
     _check_network(workload.network, workload_path)
-    check_network(cfg.dataset, *expected(cfg.dataset), workload.network, workload_path)
+    shape, classes = expected(cfg.dataset)
+    check_network(cfg.dataset, cropped(shape, cfg.input_crop), classes, workload.network, workload_path)
     shapes = weighted_layers(workload.network)
     link = crossbar_link(workload, workload_path, cfg.design, designs)
     crossbar = [a for a in cfg.algorithms if a in MODES]
+    _check_crossbar_compatible(cfg, workload.network, workload_path)
     cb = crossbar_settings(cfg, link, workload.network, workload_path) if crossbar else None
     runs, models = plan_runs(workload, workload_path, designs, link, cb)
     if data_dir is None and cfg.data_dir is not None:
         data_dir = resolve(workload_path, cfg.data_dir)
     data = load_run_data(cfg.dataset, data_dir, cfg.train_images, cfg.test_images, workload.network, workload_path,
-                         progress=progress)
+                         progress=progress, crop=cfg.input_crop)
     device = load_device(cfg.device, workload_path) if any(r.cb is not None for r in runs) else None
     ideal = load_device("ideal") if any(r.digital is not None for r in runs) else None
     calibration = data.x_train[np.random.default_rng(99).permutation(len(data.x_train))[:cfg.calibration_images]]

@@ -123,7 +123,7 @@ def small_sweep(workload: str = "w.yaml") -> dict:
 def jump_table_arrays() -> dict[str, np.ndarray]:
     from archsim.functional.devices.jump_table import synthetic_table
 
-    t = synthetic_table(0.0, 12.0, n_bins=4, n_grid=9, step_us=0.77, step_std_fraction=0.5)
+    t = synthetic_table(0.0, 12.0, n_bins=4, step_us=0.77, step_std_fraction=0.5)
     return {"g_edges_us": t.g_edges_us, "dg_grid_us": t.dg_grid_us, "set_cdf": t.set_cdf, "reset_cdf": t.reset_cdf}
 
 

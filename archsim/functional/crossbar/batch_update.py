@@ -2,25 +2,25 @@
 
 Δ = −η × the optimizer's step for the batch (SGD: the batch gradient; momentum: the velocity),
 computed in high precision by the digital unit. Every entry whose χ crossed a threshold is pulsed
-through crossbar.update._apply (the same per-weight pulse rule as the per-image kernel chi_update),
-so χ + p·ε is conserved: MCA keeps the residual, DIRECT fires rint(Δ/ε) pulses and drops it,
-ONE_DEVICE depresses with RESET pulses.
+through crossbar.update's per-weight rule (_pulse_window, _pulses, _apply: the same as the per-image
+kernel chi_update), so χ + p·ε is conserved: MCA keeps the residual, DIRECT turns Δ into pulses at
+once (stochastic or nearest rounding of Δ/ε) and drops the rest, ONE_DEVICE depresses with RESET
+pulses credited with what the device did.
 """
 
 from __future__ import annotations
 
 from numba import njit
 
-from archsim.functional.crossbar.update import MODE_DIRECT, _apply
+from archsim.functional.crossbar.update import MODE_DIRECT, _apply, _pulse_window, _pulses
 
 
 @njit(cache=True)
-def apply_increment(delta, chi, eps, eps_neg, mode, max_pulses, gp, gm, np_, nm, kind, P, g_edges, dg_grid,
-                    set_cdf, reset_cdf, stats):
-    """χ += delta, then pulse every weight past ±ε; returns the signed pulses·ε applied."""
+def apply_increment(delta, chi, eps, eps_neg, beta, mode, stochastic_pulses, max_pulses, gp, gm, np_, nm, kind, P,
+                    g_edges, dg_grid, set_cdf, reset_cdf, stats):
+    """χ += delta, then pulse every weight past its threshold; returns the weight change credited to χ."""
     rows, cols = chi.shape
-    lo = -0.5 * eps if mode == MODE_DIRECT else -eps_neg
-    hi = 0.5 * eps if mode == MODE_DIRECT else eps
+    lo, hi = _pulse_window(eps, eps_neg, mode, stochastic_pulses)
     moved = 0.0
     for i in range(rows):
         row = chi[i]
@@ -31,10 +31,12 @@ def apply_increment(delta, chi, eps, eps_neg, mode, max_pulses, gp, gm, np_, nm,
             hit |= (row[j] >= hi) | (row[j] <= lo)
         if hit:
             for j in range(cols):
-                if row[j] < hi and row[j] > lo:
+                if (row[j] < hi and row[j] > lo) or row[j] == 0.0:
                     continue
-                moved += _apply(row, i, j, eps, eps_neg, mode, max_pulses, gp, gm, np_, nm, kind, P, g_edges,
-                                dg_grid, set_cdf, reset_cdf, stats)
+                p = _pulses(row[j], eps, eps_neg, mode, stochastic_pulses)
+                if p != 0.0:
+                    moved += _apply(row, i, j, p, eps, eps_neg, beta, mode, max_pulses, gp, gm, np_, nm, kind, P,
+                                    g_edges, dg_grid, set_cdf, reset_cdf, stats)
         if mode == MODE_DIRECT:
             row[:] = 0.0
     return moved

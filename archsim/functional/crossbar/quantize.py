@@ -7,6 +7,10 @@ import math
 import numpy as np
 from numba import njit
 
+ROUND_NEAREST, ROUND_STOCHASTIC, ROUND_TRUNCATE, ROUND_DEADZONE = 0, 1, 2, 3
+ROUNDING_CODES = {"nearest": ROUND_NEAREST, "stochastic": ROUND_STOCHASTIC, "truncate": ROUND_TRUNCATE,
+                  "deadzone": ROUND_DEADZONE}
+
 
 @njit(cache=True)
 def max_abs(x):
@@ -45,12 +49,27 @@ def adc_quantise(y, bits, range_):
 
 
 @njit(cache=True)
-def pow2_quantise(v, bits, stochastic, out):
+def pow2_scale(m, bits, shift):
+    """Shared power-of-two scale of a vector with max |v| = m: 2^(ceil(log2(m / qmax)) − shift).
+
+    shift 0: the smallest power of two at which the largest entry fits (|v|/scale ≤ qmax, nothing
+    saturates); shift k > 0 makes the scale 2^k times finer, so entries above qmax·scale saturate at
+    ±qmax; k < 0 makes it 2^|k| times coarser (fewer, larger non-zero levels).
+    """
+    qmax = 2.0 ** (bits - 1) - 1.0
+    return 2.0 ** (math.ceil(math.log2(m / qmax)) - shift)
+
+
+@njit(cache=True)
+def pow2_quantise(v, bits, rounding, out, shift=0):
     """Signed `bits`-bit quantisation with one shared power-of-two scale (so scaling is a bit shift).
 
-    scale = 2^ceil(log2(max|v| / qmax)), qmax = 2^(bits-1)-1; out = clip(round(v/scale), ±qmax) with
-    round-to-nearest or, if `stochastic`, unbiased stochastic rounding floor(v/scale + U[0,1)).
-    Returns scale (v ≈ scale·out). bits <= 0 copies v with scale 1.
+    scale = pow2_scale(max|v|, bits, shift); out = clip(round(v/scale), ±qmax), qmax = 2^(bits-1)-1,
+    with `rounding` ROUND_NEAREST (rint), ROUND_STOCHASTIC (floor(v/scale + U[0,1)), unbiased below
+    saturation), ROUND_TRUNCATE (towards zero: what dropping the low bits of a sign-magnitude
+    number after the shift gives) or ROUND_DEADZONE (to nearest, but entries below one step,
+    |v| < scale, become zero: truncation's zeros with nearest rounding of what is kept). Returns
+    scale (v ≈ scale·out). bits <= 0 copies v with scale 1.
     """
     if bits <= 0:
         out[:] = v
@@ -60,8 +79,16 @@ def pow2_quantise(v, bits, stochastic, out):
     if m == 0.0:
         out[:] = 0.0
         return 1.0
-    scale = 2.0 ** math.ceil(math.log2(m / qmax))
+    scale = pow2_scale(m, bits, shift)
     for i in range(v.size):
-        r = math.floor(v[i] / scale + np.random.random()) if stochastic else np.rint(v[i] / scale)
+        t = v[i] / scale
+        if rounding == ROUND_STOCHASTIC:
+            r = math.floor(t + np.random.random())
+        elif rounding == ROUND_TRUNCATE:
+            r = math.trunc(t)
+        elif rounding == ROUND_DEADZONE:
+            r = np.rint(t) if abs(t) >= 1.0 else 0.0
+        else:
+            r = np.rint(t)
         out[i] = min(max(r, -qmax), qmax)
     return scale

@@ -87,6 +87,22 @@ def reset_pulse(kind, P, g_edges, dg_grid, reset_cdf, g):
 
 
 @njit(cache=True)
+def set_pulses(kind, P, g_edges, dg_grid, set_cdf, g, n, count):
+    """Conductance after `count` SET pulses from state (g, n); the count since RESET becomes n + count."""
+    for k in range(count):
+        g = set_pulse(kind, P, g_edges, dg_grid, set_cdf, g, n + k)
+    return g
+
+
+@njit(cache=True)
+def reset_pulses(kind, P, g_edges, dg_grid, reset_cdf, g, count):
+    """Conductance after `count` RESET (depressing) pulses."""
+    for _ in range(count):
+        g = reset_pulse(kind, P, g_edges, dg_grid, reset_cdf, g)
+    return g
+
+
+@njit(cache=True)
 def full_reset(kind, P, g):
     """RESET to the low-conductance state (used by refresh); the ideal device goes to g_reset exactly."""
     if kind == KIND_IDEAL:

@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from archsim.config.base import PathText, Strict, Version, require, within
-from archsim.config.errors import ConfigError
+from archsim.config.errors import ConfigError, Problem
 from archsim.config.loader import read_yaml, validate
 from archsim.functional.devices import kernels as K
 from archsim.functional.devices.jump_table import JumpTable, load_table, synthetic_table
@@ -68,12 +68,17 @@ class GradualSet(Common):
 
 
 class Synthetic(Strict):
-    """Settings of a synthetic jump table (see jump_table.synthetic_table)."""
+    """Settings of a synthetic jump table (see jump_table.synthetic_table, after Sidler et al. 2016).
+
+    shape linear: SET and RESET linear; asymmetric: RESET `reset_asymmetry` × the SET step;
+    partly_nonlinear: initial non-linear SET region over 1 − linear_fraction of the range at strength
+    min_max_ratio (min/max step), RESET linear; nonlinear: fully non-linear SET with min_max_ratio.
+    reset_asymmetry may be combined with any shape (default 1 = RESET as steep as the mean SET step).
+    """
 
     shape: Literal["linear", "asymmetric", "partly_nonlinear", "nonlinear"]
     n_bins: int = Field(32, ge=1, le=1024)
-    n_grid: int = Field(201, ge=3, le=10_001)
-    step_us: Sourced
+    step_us: Sourced = Field(description="mean SET step per pulse over the range g_min → g_max")
     step_std_fraction: Sourced
     linear_fraction: Sourced | None = None
     min_max_ratio: Sourced | None = None
@@ -156,12 +161,16 @@ def _table_from(cfg: JumpTableDevice, path: Path) -> JumpTable:
     if missing:
         raise ConfigError(path, f"synthetic.shape {s.shape} needs {', '.join('synthetic.' + m for m in missing)}")
     val = lambda x, d: x.value if x is not None else d  # noqa: E731
+    span = cfg.g_max_us.value - cfg.g_min_us.value
+    if s.step_us.value > span:
+        raise ConfigError(path, [Problem("synthetic.step_us", f"{s.step_us.value:g} µS exceeds the device range "
+                                                              f"g_max_us − g_min_us = {span:g} µS")])
     return synthetic_table(
-        cfg.g_min_us.value, cfg.g_max_us.value, n_bins=s.n_bins, n_grid=s.n_grid, step_us=s.step_us.value,
+        cfg.g_min_us.value, cfg.g_max_us.value, n_bins=s.n_bins, step_us=s.step_us.value,
         step_std_fraction=s.step_std_fraction.value,
         linear_fraction={"partly_nonlinear": val(s.linear_fraction, 1.0), "nonlinear": 0.0}.get(s.shape, 1.0),
         min_max_ratio=val(s.min_max_ratio, 1.0) if s.shape in ("partly_nonlinear", "nonlinear") else 1.0,
-        reset_asymmetry=val(s.reset_asymmetry, 1.0) if s.shape == "asymmetric" else 1.0)
+        reset_asymmetry=val(s.reset_asymmetry, 1.0))
 
 
 def device_from_config(cfg: Common, name: str, path: Path) -> DeviceModel:

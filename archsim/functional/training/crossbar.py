@@ -1,4 +1,5 @@
-"""Crossbar trainers (MCA, direct-update ablation, one device + reference) over the layer stack.
+"""Crossbar trainers (MCA, direct-update ablation, one device + reference, crossbar-compatible
+coincidence update) over the layer stack.
 
 Every weighted layer is an AnalogArray of differential pairs W = β·(G⁺ − G⁻), β = ε/ΔG(ε): forward
 and backward MVMs are noisy crossbar reads through DAC/ADC; everything else (activations, pooling,
@@ -8,8 +9,10 @@ batch norm and its parameters) is the digital unit. The weight update of a batch
 - the optimizer step in high precision: v ← μ·v + g (μ = momentum; v = g for plain SGD);
 - χ += −η·v, and every weight with |χ| ≥ ε gets p = trunc(χ/ε) pulses, χ −= p·ε
   (crossbar/batch_update.py, the per-weight rule of crossbar/update.py); pulses once per batch;
-- refresh of saturated pairs every `refresh_interval_images` images.
-At batch size 1 with plain SGD the update is the per-image kernel chi_update, and for networks of
+- refresh of saturated pairs every `refresh_interval_images` images (crossbar/refresh.py).
+At batch size 1 with plain SGD the update is the per-image kernel chi_update (crossbar/update.py:
+3-bit quantised x and δ, direct-update and one-device pulse rules) or, for `crossbar_compatible`,
+xbar_update (crossbar/crossbar_compatible.py, batch size 1 and dense layers only); for networks of
 dense layers the whole epoch runs in the fused numba loop (training/fused_dense.py).
 """
 
@@ -24,11 +27,12 @@ from numba import njit
 from archsim.functional.activations import CODES
 from archsim.functional.crossbar.analog import AnalogArray, ReadIO
 from archsim.functional.crossbar.batch_update import apply_increment
+from archsim.functional.crossbar.crossbar_compatible import xbar_update
 from archsim.functional.crossbar.normal import NoiseStream
 from archsim.functional.crossbar.quantize import pow2_quantise
 from archsim.functional.crossbar.refresh import refresh_pairs
-from archsim.functional.crossbar.update import (MODE_DIRECT, MODE_MCA, MODE_ONE_DEVICE, S_CHI_READS, S_CHI_WRITES,
-                                                chi_update)
+from archsim.functional.crossbar.update import (MODE_DIRECT, MODE_MCA, MODE_ONE_DEVICE, MODE_XBAR, S_CHI_READS,
+                                                S_CHI_WRITES, chi_update)
 from archsim.functional.devices.model import DeviceModel
 from archsim.functional.layers.activations import Activation, Flatten
 from archsim.functional.layers.weighted import Dense
@@ -38,7 +42,7 @@ from archsim.functional.training.progress import chunked
 from archsim.functional.training.strategy import (PURPOSE_INIT, PURPOSE_NOISE, PURPOSE_TEST, PURPOSE_TRAIN, Strategy,
                                                   TrainSettings, count_nonzero_products, derived_seed)
 
-MODES = {"mca": MODE_MCA, "direct": MODE_DIRECT, "mca_one_device": MODE_ONE_DEVICE}
+MODES = {"mca": MODE_MCA, "direct": MODE_DIRECT, "mca_one_device": MODE_ONE_DEVICE, "crossbar_compatible": MODE_XBAR}
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,18 @@ class CrossbarSettings:
     refresh_threshold_us: float = 9.0
     refresh_tolerance_us: float = 0.385
     refresh_max_pulses: int = 20
+    refresh_lower_threshold_us: float = 2.0  # refresh only pairs whose other device also reads above this
+    refresh_pulsed: bool = False            # lower devices by RESET pulses (jump table) instead of a full RESET
     update_bits: int = 0
-    stochastic_rounding: bool = True
+    round_x: int = 1                        # quantize.ROUNDING_CODES of x, hidden-layer δ, output-layer δ
+    round_d: int = 1
+    round_d_out: int = 1
+    shift_x: int = 0                        # scale offsets of the shared power-of-two scales (quantize.pow2_scale)
+    shift_d: int = 0
+    shift_d_out: int = 0
+    direct_stochastic: bool = True          # direct update: stochastic (else nearest) rounding of ΔW/ε
+    xbar_slots: int = 32                    # crossbar_compatible: max pulse-train slots per update
+    xbar_reset_fraction: float = 1.0        # crossbar_compatible: RESET-column firing probability / SET column
     read_noise: bool = True
     forward_io: tuple[ReadIO, ...] = ()     # one per weighted layer
     backward_io: tuple[ReadIO, ...] = ()
@@ -94,11 +108,11 @@ class CrossbarState:
 
 
 @njit(cache=True)
-def quantise_rows(x2d, bits, stochastic, out):
+def quantise_rows(x2d, bits, rounding, shift, out):
     """pow2_quantise every row (one vector per image and conv position); out = scale·q (dequantised)."""
     q = np.empty(x2d.shape[1])
     for r in range(x2d.shape[0]):
-        s = pow2_quantise(x2d[r].astype(np.float64), bits, stochastic, q)
+        s = pow2_quantise(x2d[r].astype(np.float64), bits, rounding, q, shift)
         for i in range(q.size):
             out[r, i] = s * q[i]
 
@@ -112,6 +126,8 @@ class CrossbarTrainer(Strategy):
         if algorithm not in MODES:
             raise ValueError(f"unknown crossbar algorithm {algorithm!r}; allowed: {', '.join(MODES)}")
         self.algorithm, self.mode, self.cb, self.device = algorithm, MODES[algorithm], cb, device
+        if self.mode == MODE_XBAR and (settings.batch_size != 1 or settings.momentum):
+            raise ValueError("crossbar_compatible updates image by image: batch size 1, no momentum")
         n = len(self.layers)
         self.eps = list(cb.epsilon) * n if len(cb.epsilon) == 1 else list(cb.epsilon)
         self.betas = [e / cb.epsilon_g_us for e in self.eps]
@@ -232,12 +248,20 @@ class CrossbarTrainer(Strategy):
             if plain and layer.x2d.shape[0] == 1:   # one image, one position: the per-image kernel
                 x = np.ascontiguousarray(layer.x2d[0], dtype=np.float64)
                 d = np.ascontiguousarray(layer.g2d[0], dtype=np.float64)
-                chi_update(x, d, -lr, cb.update_bits, cb.stochastic_rounding, self.eps[k], self.eps_neg[k], self.mode,
-                           cb.max_pulses_per_update, st.gp[k], st.gm[k], st.np_[k], st.nm[k], st.chi[k], *dev,
-                           np.zeros(x.size), np.zeros(d.size), np.zeros(x.size, np.int64),
-                           np.zeros(d.size, np.int64), stats)
+                nzx, nzd = np.zeros(x.size, np.int64), np.zeros(d.size, np.int64)
+                if self.mode == MODE_XBAR:
+                    xbar_update(x, d, lr, cb.xbar_slots, cb.xbar_reset_fraction, self.eps[k], st.gp[k], st.gm[k],
+                                st.np_[k], st.nm[k], *dev, nzx, nzd, stats)
+                    continue
+                out = k == len(self.layers) - 1
+                chi_update(x, d, -lr, cb.update_bits, cb.round_x, cb.round_d_out if out else cb.round_d, cb.shift_x,
+                           cb.shift_d_out if out else cb.shift_d, self.eps[k], self.eps_neg[k], self.betas[k],
+                           self.mode, cb.direct_stochastic, cb.max_pulses_per_update, st.gp[k], st.gm[k], st.np_[k],
+                           st.nm[k], st.chi[k], *dev, np.zeros(x.size), np.zeros(d.size), nzx, nzd, stats)
                 continue
-            grad = self._gradient(layer, stats)
+            if self.mode == MODE_XBAR:
+                raise ValueError("crossbar_compatible updates dense layers image by image (one position per image)")
+            grad = self._gradient(layer, stats, k == len(self.layers) - 1)
             if self.settings.momentum:
                 v = self.velocity[k]
                 v *= self.settings.momentum
@@ -250,24 +274,27 @@ class CrossbarTrainer(Strategy):
             touched = delta.size if self.settings.momentum else int(np.count_nonzero(delta))
             stats[S_CHI_READS] += touched
             stats[S_CHI_WRITES] += touched
-            apply_increment(delta, st.chi[k], self.eps[k], self.eps_neg[k], self.mode, cb.max_pulses_per_update,
-                            st.gp[k], st.gm[k], st.np_[k], st.nm[k], *dev, stats)
+            apply_increment(delta, st.chi[k], self.eps[k], self.eps_neg[k], self.betas[k], self.mode,
+                            cb.direct_stochastic, cb.max_pulses_per_update, st.gp[k], st.gm[k], st.np_[k], st.nm[k],
+                            *dev, stats)
         before = int(st.counter[0])
         st.counter[0] += batch
         interval = cb.refresh_interval_images
         if self.mode != MODE_ONE_DEVICE and interval > 0 and st.counter[0] // interval > before // interval:
             for k in range(len(self.layers)):
                 refresh_pairs(st.gp[k], st.gm[k], st.np_[k], st.nm[k], cb.refresh_threshold_us,
-                              cb.refresh_tolerance_us, cb.refresh_max_pulses, *dev, self.stats[k])
+                              cb.refresh_lower_threshold_us, cb.refresh_tolerance_us, cb.refresh_max_pulses,
+                              cb.refresh_pulsed, *dev, self.stats[k])
         self._changed()
 
-    def _gradient(self, layer, stats) -> np.ndarray:
+    def _gradient(self, layer, stats, output_layer: bool) -> np.ndarray:
         """The batch gradient Σ x·δᵀ in float64 (quantised x and δ when update_bits > 0), with counts."""
-        x2d, g2d = layer.x2d, layer.g2d
-        if self.cb.update_bits:
+        x2d, g2d, cb = layer.x2d, layer.g2d, self.cb
+        if cb.update_bits:
             xq, dq = np.empty(x2d.shape, np.float64), np.empty(g2d.shape, np.float64)
-            quantise_rows(x2d, self.cb.update_bits, self.cb.stochastic_rounding, xq)
-            quantise_rows(g2d, self.cb.update_bits, self.cb.stochastic_rounding, dq)
+            quantise_rows(x2d, cb.update_bits, cb.round_x, cb.shift_x, xq)
+            quantise_rows(g2d, cb.update_bits, cb.round_d_out if output_layer else cb.round_d,
+                          cb.shift_d_out if output_layer else cb.shift_d, dq)
             x2d, g2d = xq, dq
             grad = x2d.T @ g2d
         else:
@@ -306,11 +333,14 @@ class CrossbarTrainer(Strategy):
         if any(io.dac_bits != cb.forward_io[0].dac_bits for io in cb.forward_io + cb.backward_io) or \
                 any(io.adc_bits != cb.forward_io[0].adc_bits for io in cb.forward_io + cb.backward_io):
             return None
-        ip = np.zeros(9, dtype=np.int64)
+        ip = np.zeros(FK.N_IP, dtype=np.int64)
         ip[[FK.I_DAC_BITS, FK.I_ADC_BITS, FK.I_UPDATE_BITS, FK.I_NOISY, FK.I_MODE, FK.I_REFRESH_INTERVAL,
-            FK.I_MAX_PULSES, FK.I_REFRESH_MAX, FK.I_STOCHASTIC]] = (
+            FK.I_MAX_PULSES, FK.I_REFRESH_MAX, FK.I_ROUND_X, FK.I_ROUND_D, FK.I_ROUND_D_OUT, FK.I_SHIFT_X,
+            FK.I_SHIFT_D, FK.I_SHIFT_D_OUT, FK.I_DIRECT_STOCHASTIC, FK.I_REFRESH_PULSED, FK.I_XBAR_BL]] = (
             cb.forward_io[0].dac_bits, cb.forward_io[0].adc_bits, cb.update_bits, int(cb.read_noise), self.mode,
-            cb.refresh_interval_images, cb.max_pulses_per_update, cb.refresh_max_pulses, int(cb.stochastic_rounding))
+            cb.refresh_interval_images, cb.max_pulses_per_update, cb.refresh_max_pulses, cb.round_x, cb.round_d,
+            cb.round_d_out, cb.shift_x, cb.shift_d, cb.shift_d_out, int(cb.direct_stochastic),
+            int(cb.refresh_pulsed), cb.xbar_slots)
         has_bias = np.array([layer.bias for layer in self.layers], dtype=np.bool_)
         adc_fwd = np.array([io.adc_range_us for io in cb.forward_io], dtype=np.float64)
         adc_bwd = np.array([io.adc_range_us for io in cb.backward_io], dtype=np.float64)
@@ -318,7 +348,9 @@ class CrossbarTrainer(Strategy):
 
     def _hp(self, lr: float) -> np.ndarray:
         cb = self.cb
-        hp = np.zeros(6)
-        hp[[FK.H_LR, FK.H_BETA, FK.H_EPS, FK.H_EPS_NEG, FK.H_REFRESH_THR_US, FK.H_REFRESH_TOL_US]] = (
-            lr, self.betas[0], self.eps[0], self.eps_neg[0], cb.refresh_threshold_us, cb.refresh_tolerance_us)
+        hp = np.zeros(FK.N_HP)
+        hp[[FK.H_LR, FK.H_BETA, FK.H_EPS, FK.H_EPS_NEG, FK.H_REFRESH_THR_US, FK.H_REFRESH_TOL_US,
+            FK.H_REFRESH_LOWER_US, FK.H_XBAR_RESET_FRACTION]] = (
+            lr, self.betas[0], self.eps[0], self.eps_neg[0], cb.refresh_threshold_us, cb.refresh_tolerance_us,
+            cb.refresh_lower_threshold_us, cb.xbar_reset_fraction)
         return hp

@@ -18,13 +18,18 @@ from archsim.functional.activations import derivative_at as _grad
 from archsim.functional.crossbar.mvm import backward_mvm, forward_mvm
 from archsim.functional.crossbar.quantize import adc_quantise, dac_normalise
 from archsim.functional.crossbar.refresh import refresh_pairs
-from archsim.functional.crossbar.update import MODE_ONE_DEVICE, chi_update
+from archsim.functional.crossbar.crossbar_compatible import xbar_update
+from archsim.functional.crossbar.update import MODE_ONE_DEVICE, MODE_XBAR, chi_update
 from archsim.functional.devices.kernels import P_NOISE_OFFSET_US, P_NOISE_SLOPE
 
 # float hyper-parameters (hp) and integer settings (ip) index constants
-H_LR, H_BETA, H_EPS, H_EPS_NEG, H_REFRESH_THR_US, H_REFRESH_TOL_US = range(6)
+(H_LR, H_BETA, H_EPS, H_EPS_NEG, H_REFRESH_THR_US, H_REFRESH_TOL_US, H_REFRESH_LOWER_US,
+ H_XBAR_RESET_FRACTION) = range(8)
+N_HP = 8
 (I_DAC_BITS, I_ADC_BITS, I_UPDATE_BITS, I_NOISY, I_MODE, I_REFRESH_INTERVAL, I_MAX_PULSES, I_REFRESH_MAX,
- I_STOCHASTIC) = range(9)
+ I_ROUND_X, I_ROUND_D, I_ROUND_D_OUT, I_SHIFT_X, I_SHIFT_D, I_SHIFT_D_OUT, I_DIRECT_STOCHASTIC,
+ I_REFRESH_PULSED, I_XBAR_BL) = range(17)
+N_IP = 17
 
 
 @njit(cache=True)
@@ -109,14 +114,23 @@ def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bi
             for i in range(prev.size):
                 prev[i] = g * es[l][i] * _grad(a[i], acts[l - 1])
         for l in range(L):
-            chi_update(ins[l], ds[l], -hp[H_LR], ip[I_UPDATE_BITS], ip[I_STOCHASTIC] != 0, hp[H_EPS], hp[H_EPS_NEG], ip[I_MODE],
-                       ip[I_MAX_PULSES], gps[l], gms[l], nps[l], nms[l], chis[l], kind, P, g_edges, dg_grid,
-                       set_cdf, reset_cdf, xns[l], dns[l], nzx[l], nzd[l], stats[l])
+            if ip[I_MODE] == MODE_XBAR:
+                xbar_update(ins[l], ds[l], hp[H_LR], ip[I_XBAR_BL], hp[H_XBAR_RESET_FRACTION], hp[H_EPS], gps[l],
+                            gms[l], nps[l], nms[l], kind, P, g_edges, dg_grid, set_cdf, reset_cdf, nzx[l], nzd[l],
+                            stats[l])
+            else:
+                out = l == L - 1
+                chi_update(ins[l], ds[l], -hp[H_LR], ip[I_UPDATE_BITS], ip[I_ROUND_X],
+                           ip[I_ROUND_D_OUT] if out else ip[I_ROUND_D],
+                           ip[I_SHIFT_X], ip[I_SHIFT_D_OUT] if out else ip[I_SHIFT_D], hp[H_EPS], hp[H_EPS_NEG], hp[H_BETA], ip[I_MODE],
+                           ip[I_DIRECT_STOCHASTIC] != 0, ip[I_MAX_PULSES], gps[l], gms[l], nps[l], nms[l], chis[l],
+                           kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xns[l], dns[l], nzx[l], nzd[l], stats[l])
         counter[0] += 1
         if ip[I_MODE] != MODE_ONE_DEVICE and ip[I_REFRESH_INTERVAL] > 0 and counter[0] % ip[I_REFRESH_INTERVAL] == 0:
             for l in range(L):
-                refresh_pairs(gps[l], gms[l], nps[l], nms[l], hp[H_REFRESH_THR_US], hp[H_REFRESH_TOL_US],
-                              ip[I_REFRESH_MAX], kind, P, g_edges, dg_grid, set_cdf, reset_cdf, stats[l])
+                refresh_pairs(gps[l], gms[l], nps[l], nms[l], hp[H_REFRESH_THR_US], hp[H_REFRESH_LOWER_US],
+                              hp[H_REFRESH_TOL_US], ip[I_REFRESH_MAX], ip[I_REFRESH_PULSED] != 0, kind, P, g_edges,
+                              dg_grid, set_cdf, reset_cdf, stats[l])
     return correct, loss
 
 

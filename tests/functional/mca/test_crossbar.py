@@ -139,8 +139,8 @@ def test_chi_bookkeeping_conserves_chi_plus_pulses(bits):
     chi0 = chi.copy()
     stats = np.zeros(N_STATS)
     seed_numba(1)
-    moved = chi_update(x, d, -lr, bits, False, eps, eps, MODE_MCA, 1000, gp, gm, np_, nm, chi, *dev.arrays,
-                       *bufs, stats)
+    moved = chi_update(x, d, -lr, bits, 0, 0, 0, 0, eps, eps, 1.0, MODE_MCA, False, 1000, gp, gm, np_, nm, chi,
+                       *dev.arrays, *bufs, stats)
     pulses = np_.astype(float) - nm
     assert np.allclose(chi0 + expected_delta, chi + pulses * eps, atol=1e-12)
     assert moved == pytest.approx((pulses * eps).sum())
@@ -149,11 +149,13 @@ def test_chi_bookkeeping_conserves_chi_plus_pulses(bits):
 
 
 def test_direct_update_keeps_no_residual():
+    """direct_rounding: nearest (the old ablation): p = rint(ΔW/ε), nothing kept."""
     dev, gp, gm, np_, nm, chi, x, d, bufs = _update_setup(MODE_DIRECT)
     chi[:] = 0.0
     stats = np.zeros(N_STATS)
     seed_numba(1)
-    chi_update(x, d, -0.4, 0, False, 0.096, 0.096, MODE_DIRECT, 1000, gp, gm, np_, nm, chi, *dev.arrays, *bufs, stats)
+    chi_update(x, d, -0.4, 0, 0, 0, 0, 0, 0.096, 0.096, 1.0, MODE_DIRECT, False, 1000, gp, gm, np_, nm, chi,
+               *dev.arrays, *bufs, stats)
     assert np.all(chi == 0.0)
     assert np.array_equal(np_.astype(float) - nm, np.rint(-0.4 * np.outer(x, d) / 0.096))
 
@@ -168,7 +170,7 @@ def test_refresh_resets_saturated_pairs_and_keeps_difference():
     np_, nm = np.full((30, 30), 9, np.int32), np.full((30, 30), 9, np.int32)
     stats = np.zeros(N_STATS)
     seed_numba(2)
-    refresh_pairs(gp, gm, np_, nm, 9.0, 0.385, 20, *dev.arrays, stats)
+    refresh_pairs(gp, gm, np_, nm, 9.0, 0.0, 0.385, 20, False, *dev.arrays, stats)  # lower threshold 0: any pair
     assert stats[S_REFRESHES] == sat.sum()
     assert np.all(np.minimum(gp, gm)[sat] < 0.5)  # one device of each refreshed pair stays RESET
     assert np.array_equal(gp[~sat] - gm[~sat], diff0[~sat])  # untouched pairs unchanged

@@ -70,7 +70,7 @@ def test_drift_exponent_recovered_from_noisy_reads():
 @pytest.mark.parametrize("shape_kw", [dict(), dict(linear_fraction=0.4, min_max_ratio=0.1),
                                       dict(linear_fraction=0.0, min_max_ratio=0.05)])
 def test_jump_table_sampling_reproduces_cdf(shape_kw):
-    table = synthetic_table(0.0, 10.0, n_bins=16, n_grid=151, step_us=0.8, step_std_fraction=0.5, **shape_kw)
+    table = synthetic_table(0.0, 10.0, n_bins=16, step_us=0.8, step_std_fraction=0.5, **shape_kw)
     dev = unclipped(DeviceModel("t", K.KIND_JUMP_TABLE, load_device("jump_table").params, table.g_edges_us,
                                 table.dg_grid_us, table.set_cdf, table.reset_cdf))
     for g in (0.3, 5.1, 9.7):
@@ -83,16 +83,23 @@ def test_jump_table_sampling_reproduces_cdf(shape_kw):
 
 def test_synthetic_shapes():
     g = np.array([0.0, 10.0])
-    assert mean_step_us(g, 0, 10, 1.0, 0.0, 0.1) == pytest.approx([1.0, 0.1])  # fully non-linear: max/min ratio
-    assert mean_step_us(np.array([3.0]), 0, 10, 1.0, 0.5, 0.1) == pytest.approx([1.0])  # inside linear part
-    t = synthetic_table(0, 10, n_bins=4, n_grid=301, step_us=1.0, step_std_fraction=0.1, reset_asymmetry=2.0)
+    full = mean_step_us(g, 0, 10, 1.0, 0.0, 0.1)
+    assert full[1] / full[0] == pytest.approx(0.1)  # fully non-linear: min/max step ratio, largest at g_min
+    part = mean_step_us(np.array([0.0, 3.0, 5.0, 9.0]), 0, 10, 1.0, 0.5, 0.1)
+    assert part[0] > part[1] > part[2] == pytest.approx(part[3])  # initial non-linear region, then linear
+    assert part[2] / part[0] == pytest.approx(0.1)
+    mid = (np.arange(10000) + 0.5) * 1e-3  # midpoints of 1e-3 µS slices of [0, 10] µS
+    for lf, ratio in ((1.0, 1.0), (0.5, 0.1), (0.0, 0.05)):  # every shape: range/step_us pulses per sweep
+        pulses = np.sum(1e-3 / mean_step_us(mid, 0, 10, 0.5, lf, ratio))
+        assert pulses == pytest.approx(10 / 0.5, rel=1e-3)
+    t = synthetic_table(0, 10, n_bins=4, step_us=1.0, step_std_fraction=0.1, reset_asymmetry=2.0)
     mean = lambda cdf: float(np.sum(np.diff(cdf) * 0.5 * (t.dg_grid_us[1:] + t.dg_grid_us[:-1])))  # noqa: E731
     assert mean(t.set_cdf[1]) == pytest.approx(1.0, abs=0.01)
     assert mean(t.reset_cdf[1]) == pytest.approx(-2.0, abs=0.02)
 
 
 def test_user_tables_csv_and_npz_round_trip(tmp_path):
-    t = synthetic_table(0, 10, n_bins=3, n_grid=11, step_us=1.0, step_std_fraction=0.3)
+    t = synthetic_table(0, 10, n_bins=3, step_us=1.0, step_std_fraction=0.3)
     np.savez(tmp_path / "t.npz", g_edges_us=t.g_edges_us, dg_grid_us=t.dg_grid_us, set_cdf=t.set_cdf,
              reset_cdf=t.reset_cdf)
     assert np.allclose(load_table(tmp_path / "t.npz").set_cdf, t.set_cdf)
