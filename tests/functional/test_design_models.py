@@ -97,8 +97,8 @@ def test_chi_digital_update_equals_mca_chi_logic_with_an_ideal_device():
         x = rng.uniform(0, 1, rows) * (rng.random(rows) < 0.6)
         d = rng.normal(0, 0.3, cols) * (rng.random(cols) < 0.8)
         chi_step(x, d, lr, ip, eps, w_d, ref, n0, n0.copy(), chi_d, *dig.arrays, *scratch(), stats_d)
-        chi_update(x, d, -lr, 0, False, eps, eps, MODE_MCA, 14, gp, gm, n0.copy(), n0.copy(), chi_m, *ideal.arrays,
-                   *scratch(), stats_m)
+        chi_update(x, d, -lr, 0, 0, 0, 0, 0, eps, eps, beta, MODE_MCA, False, 14, gp, gm, n0.copy(), n0.copy(), chi_m,
+                   *ideal.arrays, *scratch(), stats_m)
         w_ref, chi_ref = _chi_rule_numpy(w_ref, chi_ref, x, d, lr, eps, 7, 14)
     assert np.abs(w_ref / eps).max() < 7   # no saturation: the ideal pairs stay inside their window too
     np.testing.assert_allclose(w_d * eps, w_ref, atol=1e-12)

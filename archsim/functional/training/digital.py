@@ -34,7 +34,7 @@ from numba import njit
 from archsim.functional.activations import CODES
 from archsim.functional.activations import activate as _activate
 from archsim.functional.activations import derivative_at as _grad
-from archsim.functional.crossbar.quantize import pow2_quantise
+from archsim.functional.crossbar.quantize import ROUND_NEAREST, ROUND_STOCHASTIC, pow2_quantise
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE, S_D_NZ, S_NZ_UPDATES, S_SET, S_X_NZ, chi_update
 from archsim.functional.devices import kernels as K
 from archsim.functional.devices.model import DeviceModel
@@ -229,8 +229,10 @@ def chi_step(x, d, lr, ip, eps, w, ref, np_, nm, chi, kind, P, g_edges, dg_grid,
     """The χ-digital update of one layer for one image: MCA's chi_update (χ += −η·x·δᵀ with x, δ in
     ip[I_UPDATE_BITS] bits; p = trunc(χ/ε) pulses) in one-device mode on the integer codes `w` (the
     code_device pack: one pulse = ±1 code, saturating at ±qmax; `ref` = 0)."""
-    chi_update(x, d, -lr, ip[I_UPDATE_BITS], ip[I_STOCHASTIC] != 0, eps, eps, MODE_ONE_DEVICE, ip[I_MAX_PULSES], w,
-               ref, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx, nzd, stats)
+    rounding = ROUND_STOCHASTIC if ip[I_STOCHASTIC] != 0 else ROUND_NEAREST
+    chi_update(x, d, -lr, ip[I_UPDATE_BITS], rounding, rounding, 0, 0, eps, eps, 1.0, MODE_ONE_DEVICE, False,
+               ip[I_MAX_PULSES], w, ref, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx,
+               nzd, stats)
 
 
 @njit(cache=True)
