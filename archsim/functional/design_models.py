@@ -46,7 +46,11 @@ def design_model(design, workload, workload_path: Path, epsilons: tuple[float, .
     if design.update == "dense_sgd":
         return DesignModel(design.name, "fixed_point", digital=DigitalSettings(
             "fixed_point", design.weight_bits, design.act_bits, acc, int_bits=cfg.fixed_int_bits))
+    from archsim.functional.run import update_rounding
+
+    r = update_rounding(cfg)  # MCA's χ update: the same rounding codes and scale offsets
     return DesignModel(design.name, "chi_digital", digital=DigitalSettings(
         "chi_digital", design.weight_bits, design.act_bits, acc, update_bits=design.update_quant_bits,
-        stochastic=cfg.update_rounding == "stochastic", epsilon=tuple(epsilons),
+        rounding=(r["round_x"], r["round_d"], r["round_d_out"]), shifts=(r["shift_x"], r["shift_d"], r["shift_d_out"]),
+        epsilon=tuple(epsilons),
         init_std=initial_spread(tuple(epsilons), cfg.epsilon_g_us, cfg.init_g_std_us)))

@@ -116,7 +116,7 @@ def layer_epsilons(cfg, fan_ins: list[int], path: Path) -> tuple[float, ...]:
     return tuple(float(cfg.he_fraction * np.sqrt(2.0 / f) / spread_us * cfg.epsilon_g_us) for f in fan_ins)
 
 
-def _update_rounding(cfg) -> dict:
+def update_rounding(cfg) -> dict:
     """Rounding codes and scale offsets of x, hidden-layer δ and output-layer δ: each key defaults to the
     previous one (update_rounding → update_rounding_error → update_rounding_output_error)."""
     round_d = cfg.update_rounding_error or cfg.update_rounding
@@ -164,7 +164,7 @@ def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
         refresh_interval_images=cfg.refresh_interval_images, refresh_threshold_us=cfg.refresh_threshold_us,
         refresh_tolerance_us=cfg.refresh_tolerance_us, refresh_max_pulses=cfg.refresh_max_pulses,
         refresh_lower_threshold_us=cfg.refresh_lower_threshold_us, refresh_pulsed=cfg.refresh_reset == "pulses",
-        update_bits=cfg.update_bits, **_update_rounding(cfg), direct_stochastic=cfg.direct_rounding == "stochastic",
+        update_bits=cfg.update_bits, **update_rounding(cfg), direct_stochastic=cfg.direct_rounding == "stochastic",
         xbar_slots=cfg.xbar_slots, xbar_reset_fraction=cfg.xbar_reset_fraction, read_noise=cfg.read_noise,
         forward_io=tuple(ReadIO(dac, adc, r, cfg.out_noise_us) for r in fwd),
         backward_io=tuple(ReadIO(dac, adc, r, cfg.out_noise_us) for r in bwd),

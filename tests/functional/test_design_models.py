@@ -16,6 +16,7 @@ from archsim.functional.crossbar.update import MODE_MCA, MODE_ONE_DEVICE, N_STAT
 from archsim.functional.design_models import design_model
 from archsim.functional.devices import load_device
 from archsim.functional.run import run_functional
+from archsim.functional.run import update_rounding
 from archsim.functional.training.digital import (MODEL_CHI, MODEL_FIXED, chi_step, code_device, fixed_quantise,
                                                  quantise_vec, weight_codes)
 from archsim.functional.training.fused_dense import seed_numba
@@ -92,7 +93,7 @@ def test_chi_digital_update_equals_mca_chi_logic_with_an_ideal_device():
     w_ref, chi_ref = codes * eps, np.zeros((rows, cols))
     stats_d, stats_m = np.zeros(N_STATS), np.zeros(N_STATS)
     scratch = lambda: (np.zeros(rows), np.zeros(cols), np.zeros(rows, np.int64), np.zeros(cols, np.int64))  # noqa
-    ip = np.array([MODEL_CHI, bits, 0, 8, 0, 24, 0, 0, 0, 14], dtype=np.int64)
+    ip = np.array([MODEL_CHI, bits, 0, 8, 0, 24, 0, 0, 14, 0, 0, 0, 0, 0, 0], dtype=np.int64)
     for _ in range(6):
         x = rng.uniform(0, 1, rows) * (rng.random(rows) < 0.6)
         d = rng.normal(0, 0.3, cols) * (rng.random(cols) < 0.8)
@@ -114,7 +115,7 @@ def test_chi_digital_weights_saturate_at_qmax():
     dig = code_device(ideal, 4)
     w, ref, chi = np.full((2, 2), 6.0), np.zeros((2, 2)), np.zeros((2, 2))
     n0 = np.zeros((2, 2), np.int32)
-    ip = np.array([MODEL_CHI, 4, 0, 8, 0, 24, 0, 0, 0, 14], dtype=np.int64)
+    ip = np.array([MODEL_CHI, 4, 0, 8, 0, 24, 0, 0, 14, 0, 0, 0, 0, 0, 0], dtype=np.int64)
     seed_numba(0)
     chi_step(np.ones(2), -np.ones(2), 1.0, ip, 0.1, w, ref, n0, n0.copy(), chi, *dig.arrays, np.zeros(2), np.zeros(2),
              np.zeros(2, np.int64), np.zeros(2, np.int64), np.zeros(N_STATS))
@@ -163,6 +164,10 @@ def test_design_model_follows_the_design_type():
     eps = (0.096, 0.096)
     m = design_model(build_design("digital_mp", "x", {"update_quant_bits": 5, "act_bits": 6}), wl, Path("t"), eps)
     assert (m.kind, m.digital.update_bits, m.digital.act_bits, m.digital.weight_bits) == ("chi_digital", 5, 6, 4)
+    # the χ update rounds x, hidden δ and output δ as MCA's does (the workload's update_rounding* keys)
+    r = update_rounding(wl.functional)
+    assert m.digital.rounding == (r["round_x"], r["round_d"], r["round_d_out"])
+    assert m.digital.shifts == (r["shift_x"], r["shift_d"], r["shift_d_out"])
     m = design_model(build_design("digital32", "y", {"weight_bits": 24}), wl, Path("t"), eps)
     assert m.kind == "fixed_point" and m.digital.frac(24) == 16
     assert design_model(build_design("mca", "z", {"tile.dac_bits": 6}), wl, Path("t"), eps).link.dac_bits == 6

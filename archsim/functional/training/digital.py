@@ -34,7 +34,7 @@ from numba import njit
 from archsim.functional.activations import CODES
 from archsim.functional.activations import activate as _activate
 from archsim.functional.activations import derivative_at as _grad
-from archsim.functional.crossbar.quantize import ROUND_NEAREST, ROUND_STOCHASTIC, pow2_quantise
+from archsim.functional.crossbar.quantize import pow2_quantise
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE, S_D_NZ, S_NZ_UPDATES, S_SET, S_X_NZ, chi_update
 from archsim.functional.devices import kernels as K
 from archsim.functional.devices.model import DeviceModel
@@ -47,8 +47,8 @@ from archsim.functional.training.strategy import (PURPOSE_INIT, PURPOSE_TEST, PU
 
 MODEL_FIXED, MODEL_CHI = 0, 1
 MODEL_NAMES = {"fixed_point": MODEL_FIXED, "chi_digital": MODEL_CHI}
-(I_MODEL, I_W_BITS, I_W_FRAC, I_A_BITS, I_A_FRAC, I_ACC_BITS, I_ACC_FRAC, I_UPDATE_BITS, I_STOCHASTIC,
- I_MAX_PULSES) = range(10)
+(I_MODEL, I_W_BITS, I_W_FRAC, I_A_BITS, I_A_FRAC, I_ACC_BITS, I_ACC_FRAC, I_UPDATE_BITS, I_MAX_PULSES,
+ I_ROUND_X, I_ROUND_D, I_ROUND_D_OUT, I_SHIFT_X, I_SHIFT_D, I_SHIFT_D_OUT) = range(15)
 
 
 class UnsupportedNetwork(ValueError):
@@ -66,7 +66,10 @@ class DigitalSettings:
     acc_bits: int
     int_bits: int = 7                # fixed point: integer bits I of Q(I).(bits − 1 − I)
     update_bits: int = 0             # chi_digital: bits of x and δ in the χ update (0 = exact)
-    stochastic: bool = True          # chi_digital: stochastic rounding of that quantisation
+    # chi_digital: rounding codes (crossbar/quantize.ROUNDING_CODES) and scale offsets of x, hidden-layer δ
+    # and output-layer δ in that quantisation: MCA's (functional.update_rounding*, update_scale_shift*)
+    rounding: tuple[int, int, int] = (1, 1, 1)
+    shifts: tuple[int, int, int] = (0, 0, 0)
     epsilon: tuple[float, ...] = (0.096,)  # chi_digital: per layer, the χ threshold = the weight LSB
     init_std: tuple[float, ...] = (0.146,)  # chi_digital: per layer, σ0 of the initial weights
 
@@ -217,7 +220,7 @@ def train_chunk(X, Y, order, start, stop, ws, refs, nps, nms, chis, gains, acts,
         for l in range(L):
             if model == MODEL_CHI:
                 chi_step(ins[l], ds[l], lr, ip, gains[l], ws[l], refs[l], nps[l], nms[l], chis[l], kind, P, g_edges,
-                         dg_grid, set_cdf, reset_cdf, xq[l], dq[l], nzx[l], nzd[l], stats[l])
+                         dg_grid, set_cdf, reset_cdf, xq[l], dq[l], nzx[l], nzd[l], stats[l], l == L - 1)
             else:
                 fixed_sgd(ins[l], ds[l], lr, ws[l], ip[I_W_BITS], ip[I_W_FRAC], stats[l])
     return correct, loss
@@ -225,12 +228,13 @@ def train_chunk(X, Y, order, start, stop, ws, refs, nps, nms, chis, gains, acts,
 
 @njit(cache=True)
 def chi_step(x, d, lr, ip, eps, w, ref, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx,
-             nzd, stats):
+             nzd, stats, out=False):
     """The χ-digital update of one layer for one image: MCA's chi_update (χ += −η·x·δᵀ with x, δ in
     ip[I_UPDATE_BITS] bits; p = trunc(χ/ε) pulses) in one-device mode on the integer codes `w` (the
     code_device pack: one pulse = ±1 code, saturating at ±qmax; `ref` = 0)."""
-    rounding = ROUND_STOCHASTIC if ip[I_STOCHASTIC] != 0 else ROUND_NEAREST
-    chi_update(x, d, -lr, ip[I_UPDATE_BITS], rounding, rounding, 0, 0, eps, eps, 1.0, MODE_ONE_DEVICE, False,
+    round_d, shift_d = (ip[I_ROUND_D_OUT], ip[I_SHIFT_D_OUT]) if out else (ip[I_ROUND_D], ip[I_SHIFT_D])
+    chi_update(x, d, -lr, ip[I_UPDATE_BITS], ip[I_ROUND_X], round_d, ip[I_SHIFT_X], shift_d, eps, eps, 1.0,
+               MODE_ONE_DEVICE, False,
                ip[I_MAX_PULSES], w, ref, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx,
                nzd, stats)
 
@@ -313,9 +317,9 @@ class DigitalTrainer(Strategy):
             raise ValueError("the χ-digital model needs the ideal device pack (code_device)")
         self.device = code_device(device, digital.weight_bits) if chi else None
         d = digital
-        self.ip = np.zeros(10, dtype=np.int64)
+        self.ip = np.zeros(15, dtype=np.int64)
         self.ip[:] = (self.model, d.weight_bits, d.frac(d.weight_bits), d.act_bits, d.frac(d.act_bits), d.acc_bits,
-                      d.frac(d.acc_bits), d.update_bits, int(d.stochastic), 2 * d.qmax)
+                      d.frac(d.acc_bits), d.update_bits, 2 * d.qmax, *d.rounding, *d.shifts)
         if self.model == MODEL_FIXED and min(d.frac(b) for b in (d.weight_bits, d.act_bits, d.acc_bits)) < 0:
             raise UnsupportedNetwork(f"fixed point: sign + {d.int_bits} integer bits (functional.fixed_int_bits) do "
                                      f"not fit in {min(d.weight_bits, d.act_bits, d.acc_bits)}-bit words")
