@@ -117,6 +117,28 @@ class FunctionalNetwork(Sequential):
         """True when the network is dense layers with element-wise activations only (flatten allowed)."""
         return all(isinstance(l, (Dense, Activation, Flatten)) for l in self.layers)
 
+    def dense_activation_codes(self) -> list[int] | None:
+        """Activation code (functional/activations.CODES) after each dense layer of a dense stack, the last
+        one replaced by the softmax of the loss; None when the layers are not dense layers each optionally
+        followed by one activation (the fused numba loops' networks), or one of them is a softmax layer."""
+        from archsim.functional.activations import CODES
+
+        seq = [l for l in self.layers if not isinstance(l, Flatten)]
+        acts, i = [], 0
+        while i < len(seq):
+            if not isinstance(seq[i], Dense):
+                return None
+            if i + 1 < len(seq) and isinstance(seq[i + 1], Activation):
+                acts.append(CODES[seq[i + 1].function])
+                i += 2
+            else:
+                acts.append(CODES["none"])
+                i += 1
+        if not acts or CODES["softmax"] in acts:
+            return None
+        acts[-1] = CODES["softmax"]     # folded into the loss by the network; the kernels apply it
+        return acts
+
     def all_params(self) -> list[Param]:
         return [p for l in _walk(self) for p in l.params()]
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from archsim.functional.activations import CODES
 from archsim.functional.crossbar.analog import AnalogArray, ReadIO
 from archsim.functional.crossbar.batch_update import apply_increment
 from archsim.functional.crossbar.crossbar_compatible import xbar_update
@@ -34,8 +33,6 @@ from archsim.functional.crossbar.refresh import refresh_pairs
 from archsim.functional.crossbar.update import (MODE_DIRECT, MODE_MCA, MODE_ONE_DEVICE, MODE_XBAR, S_CHI_READS,
                                                 S_CHI_WRITES, chi_update)
 from archsim.functional.devices.model import DeviceModel
-from archsim.functional.layers.activations import Activation, Flatten
-from archsim.functional.layers.weighted import Dense
 from archsim.functional.training import fused_dense as FK
 from archsim.functional.training.optim import SGD
 from archsim.functional.training.progress import chunked
@@ -306,7 +303,6 @@ class CrossbarTrainer(Strategy):
     def _fused_plan(self):
         """Arguments of the fused kernel when it computes this training exactly, else None."""
         cb, s, net = self.cb, self.settings, self.network
-        layers = net.layers
         one_tile = all(layer.rows <= (cb.tile_rows or layer.rows) and layer.cols <= (cb.tile_cols or layer.cols)
                        for layer in self.layers)
         if not (cb.fused and s.batch_size == 1 and not s.momentum and not s.weight_decay and net.dense_stack()
@@ -316,20 +312,9 @@ class CrossbarTrainer(Strategy):
             return None
         if any(io.out_noise_us or io.bound_management for io in cb.forward_io + cb.backward_io):
             return None
-        seq = [l for l in layers if not isinstance(l, Flatten)]
-        acts, i = [], 0
-        while i < len(seq):     # dense layers, each optionally followed by its activation
-            if not isinstance(seq[i], Dense):
-                return None
-            if i + 1 < len(seq) and isinstance(seq[i + 1], Activation):
-                acts.append(CODES[seq[i + 1].function])
-                i += 2
-            else:
-                acts.append(CODES["none"])
-                i += 1
-        if CODES["softmax"] in acts:
+        acts = net.dense_activation_codes()
+        if acts is None:
             return None
-        acts[-1] = CODES["softmax"]     # folded into the loss by the network; the kernel applies it
         if any(io.dac_bits != cb.forward_io[0].dac_bits for io in cb.forward_io + cb.backward_io) or \
                 any(io.adc_bits != cb.forward_io[0].adc_bits for io in cb.forward_io + cb.backward_io):
             return None

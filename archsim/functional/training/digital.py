@@ -31,15 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from archsim.functional.activations import CODES
 from archsim.functional.activations import activate as _activate
 from archsim.functional.activations import derivative_at as _grad
 from archsim.functional.crossbar.quantize import pow2_quantise
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE, S_D_NZ, S_NZ_UPDATES, S_SET, S_X_NZ, chi_update
 from archsim.functional.devices import kernels as K
 from archsim.functional.devices.model import DeviceModel
-from archsim.functional.layers.activations import Activation, Flatten
-from archsim.functional.layers.weighted import Dense
 from archsim.functional.training.fused_dense import make_buffers, seed_numba
 from archsim.functional.training.progress import chunked
 from archsim.functional.training.strategy import (PURPOSE_INIT, PURPOSE_TEST, PURPOSE_TRAIN, Strategy, TrainSettings,
@@ -279,19 +276,9 @@ def evaluate(X, Y, ws, gains, acts, has_bias, ip):
 # ---------------------------------------------------------------- the strategy
 def dense_activations(network) -> list[int]:
     """Activation codes of a dense stack (the last one the softmax of the loss); UnsupportedNetwork else."""
-    seq = [l for l in network.layers if not isinstance(l, Flatten)]
-    acts, i = [], 0
-    while i < len(seq):
-        if not isinstance(seq[i], Dense):
-            raise UnsupportedNetwork(f"layer {type(seq[i]).__name__}: the digital functional models cover "
-                                     "dense layers with element-wise activations")
-        if i + 1 < len(seq) and isinstance(seq[i + 1], Activation):
-            acts.append(CODES[seq[i + 1].function])
-            i += 2
-        else:
-            acts.append(CODES["none"])
-            i += 1
-    acts[-1] = CODES["softmax"]
+    acts = network.dense_activation_codes()
+    if acts is None:
+        raise UnsupportedNetwork("the digital functional models cover dense layers with element-wise activations")
     return acts
 
 
