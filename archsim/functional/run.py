@@ -275,7 +275,6 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints:
     _check_network(workload.network, workload_path)
     shape, classes = expected(cfg.dataset)
     check_network(cfg.dataset, cropped(shape, cfg.input_crop), classes, workload.network, workload_path)
-    shapes = weighted_layers(workload.network)
     link = crossbar_link(workload, workload_path, cfg.design, designs)
     crossbar = [a for a in cfg.algorithms if a in MODES]
     _check_crossbar_compatible(cfg, workload.network, workload_path)
