@@ -358,20 +358,21 @@ def _load(path: str, mtime_ns: int, size: int) -> Tech:
     import yaml
 
     from archsim.config.errors import ConfigError
-    from archsim.config.loader import read_yaml, validate
+    from archsim.config.loader import read_text, read_yaml, validate
 
     p = Path(path)
-    if p.is_file():
-        head = p.read_text()[:4000]
+    text = read_text(p, "tech file") if p.is_file() else None   # bounded; unreadable → ConfigError
+    if text is not None:
+        head = text[:4000]
         m = _KIND.search(head)
         if m and m.group(1) == "tech" and re.search(r"^version:\s*1\s*$", head, re.M):
             raise ConfigError(p, "version: 1 is the old hand-written tech format; tech files are now generated "
                                  "from a component-model spec: `archsim tech build tech/14lpp.spec.yaml -o OUT` "
                                  "(version 2, see README 'Component models')")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if p.is_file():
+    if text is not None:
         try:
-            data = yaml.load(p.read_text(), Loader=loader)
+            data = yaml.load(text, Loader=loader)
         except yaml.YAMLError:
             data = read_yaml(p)  # the same file through the error-reporting reader
         if not isinstance(data, dict):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import yaml
 
 from archsim.cli import main
@@ -110,3 +113,16 @@ def test_shared_mapping_needs_its_array_count_and_inference(tmp_path, capsys):
     code, err = _run(capsys, "run", path, "--out", tmp_path / "o")
     assert code == 2 and "designs.0.crossbar.shared_arrays" in err and "mapping: per_layer" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_an_unreadable_tech_file_is_one_clear_error(tmp_path, capsys):
+    """A tech path the OS cannot read (fuzz corpus: /proc/self/mem, EIO) → error naming the file, exit 2."""
+    from archsim.cli import main
+
+    text = (ROOT / "workloads" / "mlp_mnist_train.yaml").read_text()
+    wl = tmp_path / "w.yaml"
+    wl.write_text("\n".join("tech: /proc/self/mem" if l.startswith("tech:") else l for l in text.splitlines()))
+    assert main(["check", str(wl)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: /proc/") and "cannot read" in err and len(err.splitlines()) == 1

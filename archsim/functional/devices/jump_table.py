@@ -119,9 +119,8 @@ def _bad(path: Path, what: str) -> ConfigError:
 
 def _check(table: JumpTable, path: Path) -> JumpTable:
     """One clear message naming the file and what is wrong, else the table as float64 arrays."""
-    edges, grid = np.asarray(table.g_edges_us, float), np.asarray(table.dg_grid_us, float)
     problems = []
-    for name, arr in (("g_edges_us", edges), ("dg_grid_us", grid), ("set_cdf", table.set_cdf),
+    for name, arr in (("g_edges_us", table.g_edges_us), ("dg_grid_us", table.dg_grid_us), ("set_cdf", table.set_cdf),
                       ("reset_cdf", table.reset_cdf)):
         arr = np.asarray(arr)
         if arr.size == 0:
@@ -132,6 +131,7 @@ def _check(table: JumpTable, path: Path) -> JumpTable:
             problems.append(f"{name} has {int(np.sum(~np.isfinite(arr)))} NaN/inf values")
     if problems:
         raise _bad(path, "; ".join(problems))
+    edges, grid = np.asarray(table.g_edges_us, float), np.asarray(table.dg_grid_us, float)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         problems.append("conductance bin edges g_edges_us must be ≥ 2 strictly increasing values")
     if grid.ndim != 1 or grid.size < 2 or np.any(np.diff(grid) <= 0):
@@ -187,7 +187,7 @@ def _table_from_csv(path: Path) -> JumpTable:
         raise _bad(path, f"CSV needs columns {list(CSV_COLUMNS)}; missing {missing}, got {list(df.columns)}")
     if df.empty:
         raise _bad(path, "the CSV has a header but no rows")
-    pulse = df["pulse"].astype(str).str.strip().str.lower()
+    pulse = df["pulse"].map(lambda v: str(v).strip().lower())   # any cell (NaN, numbers) as its text
     bad = sorted(set(pulse) - {"set", "reset"})
     if bad:
         raise _bad(path, f"column 'pulse': allowed values set, reset; got {bad}")

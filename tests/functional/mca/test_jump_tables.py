@@ -104,6 +104,8 @@ def _flip(df):
     ("short_bin", r"reset table: bin\(s\) starting at g_lo_us .* ΔG points, expected"),
     ("gap", r"contiguous"),
     ("bad_pulse", r"allowed values set, reset; got \['potentiate'\]"),
+    ("missing_pulse", r"allowed values set, reset; got \['nan'\]"),     # fuzz: empty cell mixed with text
+    ("numeric_pulse", r"allowed values set, reset; got \['1.5'\]"),
     ("empty", r"the file is empty"),
     ("header_only", r"header but no rows"),
     ("latin1", r"not UTF-8 text"),
@@ -120,6 +122,8 @@ def test_bad_csv_tables_get_one_clear_message(tmp_path, table, case, match):
         "short_bin": lambda df: df.drop(index=[len(df) - n]),
         "gap": lambda df: df.assign(g_lo_us=df["g_lo_us"].where(df["g_lo_us"] == 0, df["g_lo_us"] + 0.5)),
         "bad_pulse": lambda df: df.assign(pulse=df["pulse"].where(df.index != 0, "potentiate")),
+        "missing_pulse": lambda df: df.assign(pulse=df["pulse"].where(df.index != 0, np.nan)),
+        "numeric_pulse": lambda df: df.astype({"pulse": object}).assign(pulse=lambda d: d["pulse"].where(d.index != 0, 1.5)),
     }
     if case == "wrong_columns":
         _write_csv(p, table, drop=["cdf"])
@@ -148,6 +152,7 @@ def test_bad_csv_tables_get_one_clear_message(tmp_path, table, case, match):
     ("empty", "the file is empty"),
     ("object", "array set_cdf holds Python objects"),
     ("non_monotone", "set_cdf: CDF decreases along ΔG"),
+    ("text_grid", r"dg_grid_us is not numeric \(dtype <U1\)"),                  # fuzz: strings in an array
 ])
 def test_bad_npz_tables_get_one_clear_message(tmp_path, table, case, match):
     p = tmp_path / f"{case}.npz"
@@ -165,6 +170,8 @@ def test_bad_npz_tables_get_one_clear_message(tmp_path, table, case, match):
         arrays["set_cdf"] = np.array([{"a": 1}], dtype=object)
     elif case == "non_monotone":
         arrays["set_cdf"] = table.set_cdf[:, ::-1].copy()
+    elif case == "text_grid":
+        arrays["dg_grid_us"] = np.array(["a"] * table.dg_grid_us.size)
     if case == "not_npz":
         p.write_text("hello")
     elif case == "empty":
