@@ -95,3 +95,12 @@ def derivative_at(a, code):
     if code == 3:
         return 1.0 - a * a
     return 1.0
+
+
+@njit(cache=True, inline="always")
+def softmax_xent_error(probs, label, out):
+    """Output error of softmax + cross-entropy for one image: out = probs − onehot(label); returns the
+    image's loss −ln p[label] (p floored at 1e-12). Shared by the fused numba training loops."""
+    for j in range(probs.size):
+        out[j] = probs[j] - (1.0 if j == label else 0.0)
+    return -math.log(max(probs[label], 1e-12))

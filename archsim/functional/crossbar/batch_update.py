@@ -2,8 +2,8 @@
 
 Δ = −η × the optimizer's step for the batch (SGD: the batch gradient; momentum: the velocity),
 computed in high precision by the digital unit. Every entry whose χ crossed a threshold is pulsed
-through crossbar.update's per-weight rule (_pulse_window, _pulses, _apply: the same as the per-image
-kernel chi_update), so χ + p·ε is conserved: MCA keeps the residual, DIRECT turns Δ into pulses at
+through crossbar.update's per-weight rule (_pulse_window, fire: the same as the per-image kernel
+chi_update), so χ + p·ε is conserved: MCA keeps the residual, DIRECT turns Δ into pulses at
 once (stochastic or nearest rounding of Δ/ε) and drops the rest, ONE_DEVICE depresses with RESET
 pulses credited with what the device did.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from archsim.functional.crossbar.update import MODE_DIRECT, _apply, _pulse_window, _pulses
+from archsim.functional.crossbar.update import MODE_DIRECT, _pulse_window, fire
 
 
 @njit(cache=True)
@@ -31,12 +31,8 @@ def apply_increment(delta, chi, eps, eps_neg, beta, mode, stochastic_pulses, max
             hit |= (row[j] >= hi) | (row[j] <= lo)
         if hit:
             for j in range(cols):
-                if (row[j] < hi and row[j] > lo) or row[j] == 0.0:
-                    continue
-                p = _pulses(row[j], eps, eps_neg, mode, stochastic_pulses)
-                if p != 0.0:
-                    moved += _apply(row, i, j, p, eps, eps_neg, beta, mode, max_pulses, gp, gm, np_, nm, kind, P,
-                                    g_edges, dg_grid, set_cdf, reset_cdf, stats)
+                moved += fire(row, i, j, lo, hi, eps, eps_neg, beta, mode, stochastic_pulses, max_pulses, gp, gm,
+                              np_, nm, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, stats)
         if mode == MODE_DIRECT:
             row[:] = 0.0
     return moved

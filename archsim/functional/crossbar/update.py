@@ -111,6 +111,22 @@ def _apply(row, i, j, p, eps, eps_neg, beta, mode, max_pulses, gp, gm, np_, nm, 
     return -n * eps
 
 
+@njit(cache=True, inline="always")
+def fire(row, i, j, lo, hi, eps, eps_neg, beta, mode, stochastic_pulses, max_pulses, gp, gm, np_, nm, kind, P,
+         g_edges, dg_grid, set_cdf, reset_cdf, stats):
+    """Pulse weight (i, j) if its accumulated row[j] lies outside the window (lo, hi) and rounds to a
+    non-zero pulse count; returns the weight change credited to χ (0 when nothing fires). The one
+    per-weight step of the per-image (chi_update) and mini-batch (batch_update) kernels."""
+    c = row[j]
+    if (c < hi and c > lo) or c == 0.0:
+        return 0.0
+    p = _pulses(c, eps, eps_neg, mode, stochastic_pulses)
+    if p == 0.0:
+        return 0.0
+    return _apply(row, i, j, p, eps, eps_neg, beta, mode, max_pulses, gp, gm, np_, nm, kind, P, g_edges, dg_grid,
+                  set_cdf, reset_cdf, stats)
+
+
 @njit(cache=True)
 def chi_update(x, d, coef, bits, round_x, round_d, shift_x, shift_d, eps, eps_neg, beta, mode, stochastic_pulses,
                max_pulses, gp, gm, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx, nzd,
@@ -164,13 +180,8 @@ def chi_update(x, d, coef, bits, round_x, round_d, shift_x, shift_d, eps, eps_ne
                 hit |= (row[j] >= hi) | (row[j] <= lo)
         if hit:
             for b in range(nd):
-                j = b if dense else nzd[b]
-                if (row[j] < hi and row[j] > lo) or row[j] == 0.0:
-                    continue
-                p = _pulses(row[j], eps, eps_neg, mode, stochastic_pulses)
-                if p != 0.0:
-                    moved += _apply(row, i, j, p, eps, eps_neg, beta, mode, max_pulses, gp, gm, np_, nm, kind, P,
-                                    g_edges, dg_grid, set_cdf, reset_cdf, stats)
+                moved += fire(row, i, b if dense else nzd[b], lo, hi, eps, eps_neg, beta, mode, stochastic_pulses,
+                              max_pulses, gp, gm, np_, nm, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, stats)
         if mode == MODE_DIRECT:
             for b in range(nd):
                 row[b if dense else nzd[b]] = 0.0

@@ -33,6 +33,7 @@ from numba import njit
 
 from archsim.functional.activations import activate as _activate
 from archsim.functional.activations import derivative_at as _grad
+from archsim.functional.activations import softmax_xent_error
 from archsim.functional.crossbar.quantize import pow2_quantise
 from archsim.functional.crossbar.update import MODE_ONE_DEVICE, S_D_NZ, S_NZ_UPDATES, S_SET, S_X_NZ, chi_update
 from archsim.functional.devices import kernels as K
@@ -196,9 +197,7 @@ def train_chunk(X, Y, order, start, stop, ws, refs, nps, nms, chis, gains, acts,
         label = Y[n]
         if np.argmax(zs[L - 1]) == label:
             correct += 1
-        loss -= np.log(max(probs[label], 1e-12))
-        for j in range(probs.size):
-            ds[L - 1][j] = probs[j] - (1.0 if j == label else 0.0)
+        loss += softmax_xent_error(probs, label, ds[L - 1])
         quantise_vec(ds[L - 1], model, ip[I_A_BITS], ip[I_A_FRAC], tmp)
         for l in range(L - 1, 0, -1):
             w, d, e = ws[l], ds[l], es[l]

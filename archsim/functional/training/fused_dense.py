@@ -15,6 +15,7 @@ from numba import njit
 
 from archsim.functional.activations import activate as _activate
 from archsim.functional.activations import derivative_at as _grad
+from archsim.functional.activations import softmax_xent_error
 from archsim.functional.crossbar.mvm import backward_mvm, forward_mvm
 from archsim.functional.crossbar.quantize import adc_quantise, dac_normalise
 from archsim.functional.crossbar.refresh import refresh_pairs
@@ -100,10 +101,7 @@ def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bi
         label = Y[n]
         if np.argmax(zs[L - 1]) == label:
             correct += 1
-        loss -= np.log(max(probs[label], 1e-12))
-        # output error of softmax + cross-entropy
-        for j in range(probs.size):
-            ds[L - 1][j] = probs[j] - (1.0 if j == label else 0.0)
+        loss += softmax_xent_error(probs, label, ds[L - 1])
         for l in range(L - 1, 0, -1):
             s = dac_normalise(ds[l], ip[I_DAC_BITS], dns[l])
             backward_mvm(dns[l], gps[l], gms[l], slope, off, noisy, es[l])
