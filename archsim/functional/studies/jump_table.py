@@ -121,7 +121,9 @@ def _workload(root: Path, rule: str, device: Path, point: Point, seed: int, epoc
               train_images: int | None):
     path = root / RULES[rule]
     wl = load(Workload, path)
-    upd = {"device": str(device), "seeds": [seed], "xbar_reset_fraction": point.reset_fraction}
+    # the study compares update rules on one device, not designs: no per-design functional models
+    upd = {"device": str(device), "seeds": [seed], "xbar_reset_fraction": point.reset_fraction,
+           "design_models": False}
     if epochs is not None:
         upd["epochs"] = epochs
     if train_images is not None:
@@ -161,7 +163,8 @@ def collect(root: Path, out_dir: Path, work_dir: Path) -> pd.DataFrame:
     frames = []
     for acc in sorted((work_dir / "runs").glob("*/*/seed*/accuracy.csv")):
         df = pd.read_csv(acc)
-        frames.append(df.assign(rule=acc.parents[2].name, point=acc.parents[1].name))
+        rule = acc.parents[2].name
+        frames.append(df[df["algorithm"] == rule].assign(rule=rule, point=acc.parents[1].name))
     if not frames:
         raise FileNotFoundError(f"no finished runs under {work_dir / 'runs'}")
     epochs = pd.concat(frames, ignore_index=True)
