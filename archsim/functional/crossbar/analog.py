@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from archsim.config.tiling import TileGrid
-from archsim.functional.crossbar.normal import ZIG_RATIO, ZIG_X, NoiseStream, slow_path, zig_draw
+from archsim.functional.crossbar.normal import ZIG_RATIO, ZIG_X, NoiseStream, fill_normal
 
 BOUND_MANAGEMENT_STEPS = 10
 
@@ -94,26 +94,39 @@ def dac_rows(x, bits, factor, out, sq, scale):
 @njit(cache=True)
 def adc_accumulate(y, var, noise_state, bits, range_, acc, first, saturated, X, RT):
     """acc (=, if first, else +=) ADC(y + √var·z), z standard normal drawn here (var: 0-row dummy = no
-    noise); saturated[r] is set where a row's pre-ADC value reaches the range."""
+    noise); saturated[r] is set where a row's pre-ADC value reaches the range. Per row, the row's normals
+    are drawn first (crossbar/normal.fill_normal: the generator's state in registers), then converted in
+    one branch-free pass that vectorises; draws stay in row-major output order."""
     rows, cols = y.shape
     noisy = var.shape[0] == rows
     levels = 2.0 ** (bits - 1) - 1.0
     lsb = range_ / levels
+    z = np.zeros(cols)
+    v = np.empty(cols)
     for r in range(rows):
-        for j in range(cols):
-            v = y[r, j]
-            if noisy:
-                i, u = zig_draw(noise_state)
-                z = u * X[i] if abs(u) < RT[i] else slow_path(noise_state, i, u, X, RT)
-                v += math.sqrt(max(var[r, j], 0.0)) * z
-            if bits > 0:
-                if abs(v) >= range_:
-                    saturated[r] = True
-                v = min(max(np.rint(v / lsb), -levels), levels) * lsb
-            if first:
-                acc[r, j] = v
-            else:
-                acc[r, j] += v
+        yr = y[r]
+        if noisy:
+            fill_normal(noise_state, z, X, RT)
+            vr = var[r]
+            for j in range(cols):
+                v[j] = yr[j] + math.sqrt(max(vr[j], 0.0)) * z[j]
+        else:
+            for j in range(cols):
+                v[j] = yr[j]
+        if bits > 0:
+            hits = 0
+            for j in range(cols):
+                hits += abs(v[j]) >= range_
+                v[j] = min(max(np.rint(v[j] / lsb), -levels), levels) * lsb
+            if hits:
+                saturated[r] = True
+        ar = acc[r]
+        if first:
+            for j in range(cols):
+                ar[j] = v[j]
+        else:
+            for j in range(cols):
+                ar[j] += v[j]
 
 
 @njit(cache=True)
