@@ -136,8 +136,9 @@ def row_nonzeros(x2d, out):
 
 
 @njit(cache=True)
-def maxpool_forward(x, k, stride, out, arg):
-    """Max over k×k windows; arg (N, Ho, Wo, C) int32 keeps the winning window offset a·k + q."""
+def maxpool_forward(x, k, stride, out, arg, relu):
+    """Max over k×k windows; arg (N, Ho, Wo, C) int32 keeps the winning window offset a·k + q (the first
+    maximum). relu: out = max(out, 0), which equals max pooling of relu(x) (max is monotone)."""
     n, ho, wo, c = out.shape
     for b in range(n):
         for i in range(ho):
@@ -157,17 +158,44 @@ def maxpool_forward(x, k, stride, out, arg):
                             if src[ch] > o[ch]:
                                 o[ch] = src[ch]
                                 g[ch] = a * k + q
+                if relu:
+                    for ch in range(c):
+                        o[ch] = max(o[ch], 0.0)
 
 
 @njit(cache=True)
-def maxpool_backward(grad, arg, k, stride, out):
-    """Route each output gradient to its window's maximum; out (N, H, W, C) is zeroed here."""
+def maxpool_backward(grad, arg, k, stride, pooled, relu, out):
+    """Route each output gradient to its window's maximum (relu: only where the pooled output `pooled`
+    is > 0, the ReLU's gradient); out (N, H, W, C) is filled here. Non-overlapping windows (stride = k)
+    write every input position once; otherwise out is zeroed and gradients are added."""
     n, ho, wo, c = grad.shape
+    h, w = out.shape[1], out.shape[2]
+    if stride == k:
+        for b in range(n):
+            for i in range(ho):
+                for j in range(wo):
+                    gr = grad[b, i, j]
+                    ar = arg[b, i, j]
+                    pr = pooled[b, i, j]
+                    for a in range(k):
+                        for q in range(k):
+                            dst = out[b, i * k + a, j * k + q]
+                            t = a * k + q
+                            for ch in range(c):
+                                hit = ar[ch] == t and (not relu or pr[ch] > 0)
+                                dst[ch] = gr[ch] if hit else 0.0
+            for y in range(ho * k, h):  # rows and columns past the last window get no gradient
+                out[b, y] = 0.0
+            for y in range(ho * k):
+                out[b, y, wo * k:] = 0.0
+        return
     out[:] = 0.0
     for b in range(n):
         for i in range(ho):
             for j in range(wo):
                 for ch in range(c):
+                    if relu and not pooled[b, i, j, ch] > 0:
+                        continue
                     a = arg[b, i, j, ch] // k
                     q = arg[b, i, j, ch] - a * k
                     out[b, i * stride + a, j * stride + q, ch] += grad[b, i, j, ch]
