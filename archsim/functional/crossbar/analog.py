@@ -40,55 +40,66 @@ class ReadIO:
     bound_management: bool = False
 
 
-@njit(inline="always")
-def dac_row(xr, bits, factor, o, q, lanes):
-    """One row of dac_rows; returns its scale. q: the row of sq, or a 0-length dummy."""
-    n = xr.size
-    levels = 2.0 ** (bits - 1) - 1.0
-    wide = n // 16 * 16 if n >= 64 else 0
-    lanes[:] = 0.0
-    for i in range(0, wide, 16):
-        for k in range(16):
-            lanes[k] = max(lanes[k], abs(xr[i + k]))
-    m = np.float64(lanes.max())
-    for i in range(wide, n):
-        m = max(m, abs(xr[i]))
-    s = 1.0
-    if m == 0.0:
-        o[:] = 0.0
-    else:
-        s = m * factor
-        if xr.itemsize == 8:
-            for i in range(n):
-                v = xr[i] / s
-                o[i] = np.rint(v * levels) / levels if bits > 0 else v
-        elif bits > 0:
-            inv = np.float32(levels / s)
-            step = np.float32(1.0 / levels)
-            for i in range(n):
-                o[i] = np.rint(xr[i] * inv) * step
-        else:
-            inv = np.float32(1.0 / s)
-            for i in range(n):
-                o[i] = xr[i] * inv
-    if q.size == n:
-        for i in range(n):
-            q[i] = o[i] * o[i]
-    return s
-
-
 @njit(cache=True)
 def dac_rows(x, bits, factor, out, sq, scale):
     """Per row: scale = max|x|·factor (1 for a zero row), out = x/scale rounded to 2^(bits−1)−1 levels
     (bits > 0; factor ≥ 1 leaves part of the DAC range unused); sq = out² when it has rows. float64:
     the fused kernel's arithmetic (crossbar/quantize.dac_normalise); float32: multiplications by the
-    reciprocal in float32."""
-    rows = x.shape[0]
+    reciprocal in float32. x, out, sq are C-contiguous: flat indexing, no per-row views (conv rows are
+    short); the max runs in x's dtype (exact), over 16 lanes for long rows (which vectorises)."""
+    rows, n = x.shape
     want_sq = sq.shape[0] == rows
-    lanes = np.zeros(16, dtype=x.dtype)  # a max over 16 lanes vectorises; a scalar max reduction does not
-    nothing = np.empty(0, dtype=x.dtype)
+    levels = 2.0 ** (bits - 1) - 1.0
+    wide = n // 16 * 16 if n >= 64 else 0
+    lanes = np.zeros(16, dtype=x.dtype)
+    xf, of, qf = x.ravel(), out.ravel(), sq.ravel()
     for r in range(rows):
-        scale[r] = dac_row(x[r], bits, factor[r], out[r], sq[r] if want_sq else nothing, lanes)
+        b = r * n
+        mx = abs(xf[b])
+        if wide:
+            lanes[:] = 0.0
+            for i in range(0, wide, 16):
+                for k in range(16):
+                    lanes[k] = max(lanes[k], abs(xf[b + i + k]))
+            mx = lanes.max()
+        for i in range(wide, n):
+            mx = max(mx, abs(xf[b + i]))
+        m = np.float64(mx)
+        if m == 0.0:
+            scale[r] = 1.0
+            for i in range(n):
+                of[b + i] = 0.0
+            if want_sq:
+                for i in range(n):
+                    qf[b + i] = 0.0
+            continue
+        s = m * factor[r]
+        scale[r] = s
+        if x.itemsize == 8:
+            for i in range(n):
+                v = xf[b + i] / s
+                of[b + i] = np.rint(v * levels) / levels if bits > 0 else v
+            if want_sq:
+                for i in range(n):
+                    qf[b + i] = of[b + i] * of[b + i]
+        elif bits > 0:
+            inv = np.float32(levels / s)
+            step = np.float32(1.0 / levels)
+            if want_sq:
+                for i in range(n):
+                    v = np.rint(xf[b + i] * inv) * step
+                    of[b + i] = v
+                    qf[b + i] = v * v
+            else:
+                for i in range(n):
+                    of[b + i] = np.rint(xf[b + i] * inv) * step
+        else:
+            inv = np.float32(1.0 / s)
+            for i in range(n):
+                v = xf[b + i] * inv
+                of[b + i] = v
+                if want_sq:
+                    qf[b + i] = v * v
 
 
 @njit(cache=True)

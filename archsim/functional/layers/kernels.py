@@ -12,19 +12,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from archsim.functional.crossbar.analog import dac_row
-
-
-@njit(cache=True)
-def im2col_dac(x, k, stride, pad, bias, out, nnz, bits, xn, sq, scale):
-    """im2col, and each row's DAC conversion for a crossbar read while it is in cache: xn, sq, scale as
-    crossbar.analog.dac_rows (sq may be a 0-row dummy)."""
-    im2col(x, k, stride, pad, bias, out, nnz)
-    lanes = np.zeros(16, dtype=out.dtype)
-    nothing = np.empty(0, dtype=out.dtype)
-    want_sq = sq.shape[0] == out.shape[0]
-    for r in range(out.shape[0]):
-        scale[r] = dac_row(out[r], bits, 1.0, xn[r], sq[r] if want_sq else nothing, lanes)
 
 
 @njit(cache=True)
