@@ -105,39 +105,42 @@ def dac_rows(x, bits, factor, out, sq, scale):
 @njit(cache=True)
 def adc_accumulate(y, var, noise_state, bits, range_, acc, first, saturated, X, RT):
     """acc (=, if first, else +=) ADC(y + √var·z), z standard normal drawn here (var: 0-row dummy = no
-    noise); saturated[r] is set where a row's pre-ADC value reaches the range. Per row, the row's normals
-    are drawn first (crossbar/normal.fill_normal: the generator's state in registers), then converted in
-    one branch-free pass that vectorises; draws stay in row-major output order."""
+    noise); saturated[r] is set where a row's pre-ADC value reaches the range. The normals of a block of
+    rows (≈ 2,000 outputs) are drawn first (crossbar/normal.fill_normal: the generator's state in
+    registers), then converted in branch-free passes that vectorise; draws stay in row-major output
+    order."""
     rows, cols = y.shape
     noisy = var.shape[0] == rows
     levels = 2.0 ** (bits - 1) - 1.0
     lsb = range_ / levels
-    z = np.zeros(cols)
+    per = max(1, 2048 // max(cols, 1))
+    z = np.zeros(per * cols)
     v = np.empty(cols)
-    for r in range(rows):
-        yr = y[r]
+    for r0 in range(0, rows, per):
+        r1 = min(rows, r0 + per)
         if noisy:
-            fill_normal(noise_state, z, X, RT)
-            vr = var[r]
-            for j in range(cols):
-                v[j] = yr[j] + math.sqrt(max(vr[j], 0.0)) * z[j]
-        else:
-            for j in range(cols):
-                v[j] = yr[j]
-        if bits > 0:
-            hits = 0
-            for j in range(cols):
-                hits += abs(v[j]) >= range_
-                v[j] = min(max(np.rint(v[j] / lsb), -levels), levels) * lsb
-            if hits:
-                saturated[r] = True
-        ar = acc[r]
-        if first:
-            for j in range(cols):
-                ar[j] = v[j]
-        else:
-            for j in range(cols):
-                ar[j] += v[j]
+            fill_normal(noise_state, z[: (r1 - r0) * cols], X, RT)
+        for r in range(r0, r1):
+            o = (r - r0) * cols
+            if noisy:
+                for j in range(cols):
+                    v[j] = y[r, j] + math.sqrt(max(var[r, j], 0.0)) * z[o + j]
+            else:
+                for j in range(cols):
+                    v[j] = y[r, j]
+            if bits > 0:
+                hits = 0
+                for j in range(cols):
+                    hits += abs(v[j]) >= range_
+                    v[j] = min(max(np.rint(v[j] / lsb), -levels), levels) * lsb
+                if hits:
+                    saturated[r] = True
+            if first:
+                for j in range(cols):
+                    acc[r, j] = v[j]
+            else:
+                for j in range(cols):
+                    acc[r, j] += v[j]
 
 
 @njit(cache=True)
