@@ -10,7 +10,7 @@ dtype).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 
 
@@ -27,26 +27,23 @@ def im2col(x, k, stride, pad, bias, out, nnz):
     xf = x.ravel()
     of = out.ravel()
     count = nnz.shape[0] == out.shape[0]
-    if pad == 0 and c < 8:  # short runs (few channels): one gather loop per row through an offset table
-        kk = k * kc
-        off = np.empty(kk, dtype=np.int64)
-        for a in range(k):
-            for e in range(kc):
-                off[a * kc + e] = a * w * c + e
-        r = 0
+    if pad == 0:  # no border: one copy loop per kernel row, through unsigned indices (no wrap-around test
+        r = 0     # on negative indices, so the copies vectorise)
         for b in range(n):
             for i in range(ho):
                 for j in range(wo):
                     o = r * cols
-                    src = ((b * h + i * stride) * w + j * stride) * c
-                    for e in range(kk):
-                        of[o + e] = xf[src + off[e]]
+                    for a in range(k):
+                        src = ((b * h + i * stride + a) * w + j * stride) * c
+                        d = o + a * kc
+                        for e in range(kc):
+                            of[uint64(d + e)] = xf[uint64(src + e)]
                     if bias:
-                        of[o + kk] = 1.0
+                        of[o + k * kc] = 1.0
                     if count:
                         m = 0
                         for e in range(cols):
-                            m += of[o + e] != 0.0
+                            m += of[uint64(o + e)] != 0.0
                         nnz[r] = m
                     r += 1
         return
