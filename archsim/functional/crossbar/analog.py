@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from archsim.config.tiling import TileGrid
 from archsim.functional.crossbar.normal import ZIG_RATIO, ZIG_X, NoiseStream, fill_normal
@@ -46,7 +46,8 @@ def dac_rows(x, bits, factor, out, sq, scale):
     (bits > 0; factor ≥ 1 leaves part of the DAC range unused); sq = out² when it has rows. float64:
     the fused kernel's arithmetic (crossbar/quantize.dac_normalise); float32: multiplications by the
     reciprocal in float32. x, out, sq are C-contiguous: flat indexing, no per-row views (conv rows are
-    short); the max runs in x's dtype (exact), over 16 lanes for long rows (which vectorises)."""
+    short), through unsigned indices (no wrap-around test for negative ones, so the loops vectorise);
+    the max runs in x's dtype (exact), over 16 lanes for long rows."""
     rows, n = x.shape
     want_sq = sq.shape[0] == rows
     levels = 2.0 ** (bits - 1) - 1.0
@@ -60,46 +61,46 @@ def dac_rows(x, bits, factor, out, sq, scale):
             lanes[:] = 0.0
             for i in range(0, wide, 16):
                 for k in range(16):
-                    lanes[k] = max(lanes[k], abs(xf[b + i + k]))
+                    lanes[k] = max(lanes[k], abs(xf[uint64(b + i + k)]))
             mx = lanes.max()
         for i in range(wide, n):
-            mx = max(mx, abs(xf[b + i]))
+            mx = max(mx, abs(xf[uint64(b + i)]))
         m = np.float64(mx)
         if m == 0.0:
             scale[r] = 1.0
             for i in range(n):
-                of[b + i] = 0.0
+                of[uint64(b + i)] = 0.0
             if want_sq:
                 for i in range(n):
-                    qf[b + i] = 0.0
+                    qf[uint64(b + i)] = 0.0
             continue
         s = m * factor[r]
         scale[r] = s
         if x.itemsize == 8:
             for i in range(n):
-                v = xf[b + i] / s
-                of[b + i] = np.rint(v * levels) / levels if bits > 0 else v
+                v = xf[uint64(b + i)] / s
+                of[uint64(b + i)] = np.rint(v * levels) / levels if bits > 0 else v
             if want_sq:
                 for i in range(n):
-                    qf[b + i] = of[b + i] * of[b + i]
+                    qf[uint64(b + i)] = of[uint64(b + i)] * of[uint64(b + i)]
         elif bits > 0:
             inv = np.float32(levels / s)
             step = np.float32(1.0 / levels)
             if want_sq:
                 for i in range(n):
-                    v = np.rint(xf[b + i] * inv) * step
-                    of[b + i] = v
-                    qf[b + i] = v * v
+                    v = np.rint(xf[uint64(b + i)] * inv) * step
+                    of[uint64(b + i)] = v
+                    qf[uint64(b + i)] = v * v
             else:
                 for i in range(n):
-                    of[b + i] = np.rint(xf[b + i] * inv) * step
+                    of[uint64(b + i)] = np.rint(xf[uint64(b + i)] * inv) * step
         else:
             inv = np.float32(1.0 / s)
             for i in range(n):
-                v = xf[b + i] * inv
-                of[b + i] = v
+                v = xf[uint64(b + i)] * inv
+                of[uint64(b + i)] = v
                 if want_sq:
-                    qf[b + i] = v * v
+                    qf[uint64(b + i)] = v * v
 
 
 @njit(cache=True)
