@@ -57,12 +57,14 @@ class Conv2d(WeightedLayer):
         if train:
             self._in_shape = x.shape
         x2d = self.unroll(x, train)
-        out = self.buffer("y", (x2d.shape[0], self.cols)) if train else None
+        digital = train and self.array is None
+        out = self.buffer("y", (x2d.shape[0], self.cols)) if digital else None
         return self.matmul(x2d, train, out).reshape(n, ho, wo, self.cols)
 
     def backward(self, grad):
         g2d = np.ascontiguousarray(grad).reshape(-1, self.cols)
-        dcols = self.matmul_backward(g2d, self.buffer("dcols", (g2d.shape[0], self.fan_in)))
+        digital = self.array is None and not self.skip_input_grad
+        dcols = self.matmul_backward(g2d, self.buffer("dcols", (g2d.shape[0], self.fan_in)) if digital else None)
         if dcols is None:
             return None
         out = np.empty(self._in_shape, dtype=dcols.dtype)
