@@ -111,6 +111,39 @@ def test_pooling_matches_numpy_windows_and_its_gradient(mode, kernel, stride):
     np.testing.assert_allclose([dx[i] for i in idx], num, rtol=1e-5, atol=1e-7)
 
 
+
+@pytest.mark.parametrize("kernel, stride, size", [(2, 2, 7), (3, 3, 8), (3, 2, 7)])
+def test_relu_folded_into_max_pooling_gives_the_separate_layers_values_and_gradients(kernel, stride, size):
+    from archsim.functional.layers.activations import Activation
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, size, size, 4)).astype(np.float32)
+    x[0, :kernel, :kernel, 0] = -1.0  # a window without a positive entry
+    x[1, :kernel, :kernel, 1] = 0.5   # a window whose maximum is tied
+    act, pool = Activation("a", "relu"), Pool("p", "max", kernel, stride)
+    fused = Pool("p", "max", kernel, stride, relu=True)
+    y = pool.forward(act.forward(x, True), True)
+    yf = fused.forward(x, True)
+    np.testing.assert_array_equal(yf, y)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    dx = act.backward(pool.backward(g))
+    dxf = fused.backward(g)
+    np.testing.assert_array_equal(dxf, dx)
+    assert dx.shape == x.shape and np.count_nonzero(dx) > 0
+
+
+def test_network_folds_a_relu_before_a_max_pool_only():
+    net = FunctionalNetwork(Network.model_validate({
+        "name": "fold", "input_shape": [1, 8, 8], "layers": [
+            {"type": "conv2d", "out_channels": 2, "kernel": 3, "activation": "relu"},
+            {"type": "maxpool", "kernel": 2},
+            {"type": "conv2d", "out_channels": 2, "kernel": 1, "activation": "relu"},
+            {"type": "avgpool", "kernel": 3},
+            {"type": "flatten"}, {"type": "dense", "out": 3}]}))
+    kinds = [(type(l).__name__, getattr(l, "relu", None)) for l in net.layers]
+    assert kinds == [("Conv2d", None), ("Pool", True), ("Conv2d", None), ("Activation", None), ("Pool", False),
+                     ("Flatten", None), ("Dense", None)]
+
 RESNETISH = {
     "name": "tiny_res", "input_shape": [2, 6, 6], "layers": [
         {"type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1, "bias": True},

@@ -21,10 +21,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from archsim.config.tiling import TileGrid
-from archsim.functional.crossbar.normal import ZIG_RATIO, ZIG_X, NoiseStream, slow_path, zig_draw
+from archsim.functional.crossbar.normal import ZIG_RATIO, ZIG_X, NoiseStream, fill_normal
 
 BOUND_MANAGEMENT_STEPS = 10
 
@@ -40,80 +40,108 @@ class ReadIO:
     bound_management: bool = False
 
 
-@njit(inline="always")
-def dac_row(xr, bits, factor, o, q, lanes):
-    """One row of dac_rows; returns its scale. q: the row of sq, or a 0-length dummy."""
-    n = xr.size
-    levels = 2.0 ** (bits - 1) - 1.0
-    wide = n // 16 * 16 if n >= 64 else 0
-    lanes[:] = 0.0
-    for i in range(0, wide, 16):
-        for k in range(16):
-            lanes[k] = max(lanes[k], abs(xr[i + k]))
-    m = np.float64(lanes.max())
-    for i in range(wide, n):
-        m = max(m, abs(xr[i]))
-    s = 1.0
-    if m == 0.0:
-        o[:] = 0.0
-    else:
-        s = m * factor
-        if xr.itemsize == 8:
-            for i in range(n):
-                v = xr[i] / s
-                o[i] = np.rint(v * levels) / levels if bits > 0 else v
-        elif bits > 0:
-            inv = np.float32(levels / s)
-            step = np.float32(1.0 / levels)
-            for i in range(n):
-                o[i] = np.rint(xr[i] * inv) * step
-        else:
-            inv = np.float32(1.0 / s)
-            for i in range(n):
-                o[i] = xr[i] * inv
-    if q.size == n:
-        for i in range(n):
-            q[i] = o[i] * o[i]
-    return s
-
-
 @njit(cache=True)
 def dac_rows(x, bits, factor, out, sq, scale):
     """Per row: scale = max|x|·factor (1 for a zero row), out = x/scale rounded to 2^(bits−1)−1 levels
     (bits > 0; factor ≥ 1 leaves part of the DAC range unused); sq = out² when it has rows. float64:
     the fused kernel's arithmetic (crossbar/quantize.dac_normalise); float32: multiplications by the
-    reciprocal in float32."""
-    rows = x.shape[0]
+    reciprocal in float32. x, out, sq are C-contiguous: flat indexing, no per-row views (conv rows are
+    short), through unsigned indices (no wrap-around test for negative ones, so the loops vectorise);
+    the max runs in x's dtype (exact), over 16 lanes for long rows."""
+    rows, n = x.shape
     want_sq = sq.shape[0] == rows
-    lanes = np.zeros(16, dtype=x.dtype)  # a max over 16 lanes vectorises; a scalar max reduction does not
-    nothing = np.empty(0, dtype=x.dtype)
+    levels = 2.0 ** (bits - 1) - 1.0
+    wide = n // 16 * 16 if n >= 64 else 0
+    lanes = np.zeros(16, dtype=x.dtype)
+    xf, of, qf = x.ravel(), out.ravel(), sq.ravel()
     for r in range(rows):
-        scale[r] = dac_row(x[r], bits, factor[r], out[r], sq[r] if want_sq else nothing, lanes)
+        b = r * n
+        mx = abs(xf[b])
+        if wide:
+            lanes[:] = 0.0
+            for i in range(0, wide, 16):
+                for k in range(16):
+                    lanes[k] = max(lanes[k], abs(xf[uint64(b + i + k)]))
+            mx = lanes.max()
+        for i in range(wide, n):
+            mx = max(mx, abs(xf[uint64(b + i)]))
+        m = np.float64(mx)
+        if m == 0.0:
+            scale[r] = 1.0
+            for i in range(n):
+                of[uint64(b + i)] = 0.0
+            if want_sq:
+                for i in range(n):
+                    qf[uint64(b + i)] = 0.0
+            continue
+        s = m * factor[r]
+        scale[r] = s
+        if x.itemsize == 8:
+            for i in range(n):
+                v = xf[uint64(b + i)] / s
+                of[uint64(b + i)] = np.rint(v * levels) / levels if bits > 0 else v
+            if want_sq:
+                for i in range(n):
+                    qf[uint64(b + i)] = of[uint64(b + i)] * of[uint64(b + i)]
+        elif bits > 0:
+            inv = np.float32(levels / s)
+            step = np.float32(1.0 / levels)
+            if want_sq:
+                for i in range(n):
+                    v = np.rint(xf[uint64(b + i)] * inv) * step
+                    of[uint64(b + i)] = v
+                    qf[uint64(b + i)] = v * v
+            else:
+                for i in range(n):
+                    of[uint64(b + i)] = np.rint(xf[uint64(b + i)] * inv) * step
+        else:
+            inv = np.float32(1.0 / s)
+            for i in range(n):
+                v = xf[uint64(b + i)] * inv
+                of[uint64(b + i)] = v
+                if want_sq:
+                    qf[uint64(b + i)] = v * v
 
 
 @njit(cache=True)
 def adc_accumulate(y, var, noise_state, bits, range_, acc, first, saturated, X, RT):
     """acc (=, if first, else +=) ADC(y + √var·z), z standard normal drawn here (var: 0-row dummy = no
-    noise); saturated[r] is set where a row's pre-ADC value reaches the range."""
+    noise); saturated[r] is set where a row's pre-ADC value reaches the range. The normals of a block of
+    rows (≈ 2,000 outputs) are drawn first (crossbar/normal.fill_normal: the generator's state in
+    registers), then converted in branch-free passes that vectorise; draws stay in row-major output
+    order."""
     rows, cols = y.shape
     noisy = var.shape[0] == rows
     levels = 2.0 ** (bits - 1) - 1.0
     lsb = range_ / levels
-    for r in range(rows):
-        for j in range(cols):
-            v = y[r, j]
+    per = max(1, 2048 // max(cols, 1))
+    z = np.zeros(per * cols)
+    v = np.empty(cols)
+    for r0 in range(0, rows, per):
+        r1 = min(rows, r0 + per)
+        if noisy:
+            fill_normal(noise_state, z[: (r1 - r0) * cols], X, RT)
+        for r in range(r0, r1):
+            o = (r - r0) * cols
             if noisy:
-                i, u = zig_draw(noise_state)
-                z = u * X[i] if abs(u) < RT[i] else slow_path(noise_state, i, u, X, RT)
-                v += math.sqrt(max(var[r, j], 0.0)) * z
-            if bits > 0:
-                if abs(v) >= range_:
-                    saturated[r] = True
-                v = min(max(np.rint(v / lsb), -levels), levels) * lsb
-            if first:
-                acc[r, j] = v
+                for j in range(cols):
+                    v[j] = y[r, j] + math.sqrt(max(var[r, j], 0.0)) * z[o + j]
             else:
-                acc[r, j] += v
+                for j in range(cols):
+                    v[j] = y[r, j]
+            if bits > 0:
+                hits = 0
+                for j in range(cols):
+                    hits += abs(v[j]) >= range_
+                    v[j] = min(max(np.rint(v[j] / lsb), -levels), levels) * lsb
+                if hits:
+                    saturated[r] = True
+            if first:
+                for j in range(cols):
+                    acc[r, j] = v[j]
+            else:
+                for j in range(cols):
+                    acc[r, j] += v[j]
 
 
 @njit(cache=True)

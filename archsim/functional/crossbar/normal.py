@@ -95,13 +95,37 @@ def zig_draw(s):
     return np.int64(b & uint64(127)), 2.0 * (np.float64(b >> uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
 
 
+@njit(inline="always")
+def _step(s0, s1, s2, s3):
+    """next_u64 on a state held in four scalars (registers, not memory): (bits, new state)."""
+    result = _rotl(s1 * uint64(5), 7) * uint64(9)
+    t = s1 << uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
 @njit(cache=True)
 def fill_normal(s, out, X, RT):
-    """out[:] = independent standard normals (flat view)."""
+    """out[:] = independent standard normals (flat view): the same stream as zig_draw + slow_path, with the
+    state kept in registers on the fast path (≈ 97 % of draws) and written back around the slow one."""
     o = out.ravel()
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
     for k in range(o.size):
-        i, u = zig_draw(s)
-        o[k] = u * X[i] if abs(u) < RT[i] else slow_path(s, i, u, X, RT)
+        b, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+        i = np.int64(b & uint64(127))
+        u = 2.0 * (np.float64(b >> uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
+        if abs(u) < RT[i]:
+            o[k] = u * X[i]
+        else:
+            s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+            o[k] = slow_path(s, i, u, X, RT)
+            s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
 
 
 class NoiseStream:

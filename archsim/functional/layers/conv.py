@@ -36,12 +36,14 @@ class Conv2d(WeightedLayer):
         saved = self.W[self.stored_rows]
         return saved[: self.fan_in].T.reshape(self.cols, self.in_channels, self.kernel, self.kernel)
 
-    def unroll(self, x: np.ndarray) -> np.ndarray:
-        """The im2col matrix (N·Ho·Wo, rows) of an (N, H, W, C) input, bias column included."""
+    def unroll(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        """The im2col matrix (N·Ho·Wo, rows) of an (N, H, W, C) input, bias column included. In training
+        it is written into the layer's buffer (kept as x2d until the next training batch overwrites it)."""
         n, h, w, _ = x.shape
         ho = conv_out_size(h, self.kernel, self.stride, self.padding)
         wo = conv_out_size(w, self.kernel, self.stride, self.padding)
-        cols = np.empty((n * ho * wo, self.rows), dtype=self.dtype)
+        shape = (n * ho * wo, self.rows)
+        cols = self.buffer("cols", shape) if train else np.empty(shape, dtype=self.dtype)
         nnz = np.empty(cols.shape[0] if self.count_nonzeros else 0, dtype=np.int64)
         im2col(np.ascontiguousarray(x, dtype=self.dtype), self.kernel, self.stride, self.padding, self.bias, cols,
                nnz)
@@ -54,10 +56,15 @@ class Conv2d(WeightedLayer):
         wo = conv_out_size(w, self.kernel, self.stride, self.padding)
         if train:
             self._in_shape = x.shape
-        return self.matmul(self.unroll(x), train).reshape(n, ho, wo, self.cols)
+        x2d = self.unroll(x, train)
+        digital = train and self.array is None
+        out = self.buffer("y", (x2d.shape[0], self.cols)) if digital else None
+        return self.matmul(x2d, train, out).reshape(n, ho, wo, self.cols)
 
     def backward(self, grad):
-        dcols = self.matmul_backward(np.ascontiguousarray(grad).reshape(-1, self.cols))
+        g2d = np.ascontiguousarray(grad).reshape(-1, self.cols)
+        digital = self.array is None and not self.skip_input_grad
+        dcols = self.matmul_backward(g2d, self.buffer("dcols", (g2d.shape[0], self.fan_in)) if digital else None)
         if dcols is None:
             return None
         out = np.empty(self._in_shape, dtype=dcols.dtype)

@@ -10,21 +10,8 @@ dtype).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
-from archsim.functional.crossbar.analog import dac_row
-
-
-@njit(cache=True)
-def im2col_dac(x, k, stride, pad, bias, out, nnz, bits, xn, sq, scale):
-    """im2col, and each row's DAC conversion for a crossbar read while it is in cache: xn, sq, scale as
-    crossbar.analog.dac_rows (sq may be a 0-row dummy)."""
-    im2col(x, k, stride, pad, bias, out, nnz)
-    lanes = np.zeros(16, dtype=out.dtype)
-    nothing = np.empty(0, dtype=out.dtype)
-    want_sq = sq.shape[0] == out.shape[0]
-    for r in range(out.shape[0]):
-        scale[r] = dac_row(out[r], bits, 1.0, xn[r], sq[r] if want_sq else nothing, lanes)
 
 
 @njit(cache=True)
@@ -40,6 +27,26 @@ def im2col(x, k, stride, pad, bias, out, nnz):
     xf = x.ravel()
     of = out.ravel()
     count = nnz.shape[0] == out.shape[0]
+    if pad == 0:  # no border: one copy loop per kernel row, through unsigned indices (no wrap-around test
+        r = 0     # on negative indices, so the copies vectorise)
+        for b in range(n):
+            for i in range(ho):
+                for j in range(wo):
+                    o = r * cols
+                    for a in range(k):
+                        src = ((b * h + i * stride + a) * w + j * stride) * c
+                        d = o + a * kc
+                        for e in range(kc):
+                            of[uint64(d + e)] = xf[uint64(src + e)]
+                    if bias:
+                        of[o + k * kc] = 1.0
+                    if count:
+                        m = 0
+                        for e in range(cols):
+                            m += of[uint64(o + e)] != 0.0
+                        nnz[r] = m
+                    r += 1
+        return
     r = 0
     for b in range(n):
         for i in range(ho):
@@ -58,8 +65,7 @@ def im2col(x, k, stride, pad, bias, out, nnz):
                     src = ((b * h + y) * w + x0) * c
                     for e in range(lo):
                         of[base + e] = 0.0
-                    for e in range(lo, hi):
-                        of[base + e] = xf[src + e]
+                    of[base + lo: base + hi] = xf[src + lo: src + hi]  # a slice copy: faster than the loop
                     for e in range(hi, kc):
                         of[base + e] = 0.0
                 if bias:
@@ -97,8 +103,8 @@ def col2im(cols, k, stride, pad, out):
                         continue
                     dst = ((b * h + y) * w + x0) * c
                     base = o + a * kc
-                    for e in range(lo, hi):
-                        of[dst + e] += cf[base + e]
+                    run = of[dst + lo: dst + hi]  # an in-place add of views vectorises; the indexed loop did not
+                    run += cf[base + lo: base + hi]
                 r += 1
 
 
@@ -113,8 +119,9 @@ def row_nonzeros(x2d, out):
 
 
 @njit(cache=True)
-def maxpool_forward(x, k, stride, out, arg):
-    """Max over k×k windows; arg (N, Ho, Wo, C) int32 keeps the winning window offset a·k + q."""
+def maxpool_forward(x, k, stride, out, arg, relu):
+    """Max over k×k windows; arg (N, Ho, Wo, C) int32 keeps the winning window offset a·k + q (the first
+    maximum). relu: out = max(out, 0), which equals max pooling of relu(x) (max is monotone)."""
     n, ho, wo, c = out.shape
     for b in range(n):
         for i in range(ho):
@@ -134,17 +141,44 @@ def maxpool_forward(x, k, stride, out, arg):
                             if src[ch] > o[ch]:
                                 o[ch] = src[ch]
                                 g[ch] = a * k + q
+                if relu:
+                    for ch in range(c):
+                        o[ch] = max(o[ch], 0.0)
 
 
 @njit(cache=True)
-def maxpool_backward(grad, arg, k, stride, out):
-    """Route each output gradient to its window's maximum; out (N, H, W, C) is zeroed here."""
+def maxpool_backward(grad, arg, k, stride, pooled, relu, out):
+    """Route each output gradient to its window's maximum (relu: only where the pooled output `pooled`
+    is > 0, the ReLU's gradient); out (N, H, W, C) is filled here. Non-overlapping windows (stride = k)
+    write every input position once; otherwise out is zeroed and gradients are added."""
     n, ho, wo, c = grad.shape
+    h, w = out.shape[1], out.shape[2]
+    if stride == k:
+        for b in range(n):
+            for i in range(ho):
+                for j in range(wo):
+                    gr = grad[b, i, j]
+                    ar = arg[b, i, j]
+                    pr = pooled[b, i, j]
+                    for a in range(k):
+                        for q in range(k):
+                            dst = out[b, i * k + a, j * k + q]
+                            t = a * k + q
+                            for ch in range(c):
+                                hit = ar[ch] == t and (not relu or pr[ch] > 0)
+                                dst[ch] = gr[ch] if hit else 0.0
+            for y in range(ho * k, h):  # rows and columns past the last window get no gradient
+                out[b, y] = 0.0
+            for y in range(ho * k):
+                out[b, y, wo * k:] = 0.0
+        return
     out[:] = 0.0
     for b in range(n):
         for i in range(ho):
             for j in range(wo):
                 for ch in range(c):
+                    if relu and not pooled[b, i, j, ch] > 0:
+                        continue
                     a = arg[b, i, j, ch] // k
                     q = arg[b, i, j, ch] - a * k
                     out[b, i * stride + a, j * stride + q, ch] += grad[b, i, j, ch]

@@ -25,6 +25,19 @@ def _with_activation(layer: Layer, function: str, name: str) -> list[Layer]:
     return [layer] if function == "none" else [layer, Activation(f"{name}.act", function)]
 
 
+def _fuse_relu_maxpool(layers: list[Layer]) -> list[Layer]:
+    """A ReLU directly before a max pool becomes the pool's `relu` flag (same values and gradients)."""
+    out: list[Layer] = []
+    for layer in layers:
+        prev = out[-1] if out else None
+        if (isinstance(layer, Pool) and layer.mode == "max" and isinstance(prev, Activation)
+                and prev.function == "relu"):
+            out[-1] = Pool(layer.name, "max", layer.kernel, layer.stride, relu=True)
+        else:
+            out.append(layer)
+    return out
+
+
 def _build(cfg_layers, shapes: list[LayerShape], rng, kw) -> list[Layer]:
     built: list[Layer] = []
     for cfg, s in zip(cfg_layers, shapes):
@@ -57,7 +70,7 @@ def _build(cfg_layers, shapes: list[LayerShape], rng, kw) -> list[Layer]:
             built.append(Residual(s.name, body, short, act))
         else:  # pragma: no cover - the schema admits no other type
             raise ValueError(f"unsupported layer type {t}")
-    return built
+    return _fuse_relu_maxpool(built)
 
 
 def _walk(layer: Layer):

@@ -34,6 +34,7 @@ class WeightedLayer(Layer):
         self.x2d: np.ndarray | None = None
         self.g2d: np.ndarray | None = None
         self.skip_input_grad = False   # set for the first layer: its input gradient is never used
+        self._buffers: dict[str, np.ndarray] = {}
 
     @property
     def rows(self) -> int:
@@ -50,16 +51,21 @@ class WeightedLayer(Layer):
     def params(self) -> list[Param]:
         return [Param(f"{self.name}.W", self.W, self.dW)]
 
-    def matmul(self, x2d: np.ndarray, train: bool) -> np.ndarray:
-        """(batch, rows) → (batch, cols) through the array, the substituted matrix or W."""
+    def matmul(self, x2d: np.ndarray, train: bool, out: np.ndarray | None = None) -> np.ndarray:
+        """(batch, rows) → (batch, cols) through the array, the substituted matrix or W (digital: into `out`
+        when given and of the product's dtype)."""
         if train:
             self.x2d = x2d
         if self.array is not None:
             return self.array.forward(x2d)
-        return x2d @ (self.W if self.forward_matrix is None else self.forward_matrix)
+        w = self.W if self.forward_matrix is None else self.forward_matrix
+        if out is not None and w.dtype == x2d.dtype == out.dtype:
+            return np.matmul(x2d, w, out=out)
+        return x2d @ w
 
-    def matmul_backward(self, g2d: np.ndarray) -> np.ndarray | None:
-        """dW = Xᵀ·G (if compute_grad); returns the input gradient (batch, fan_in) or None (first layer)."""
+    def matmul_backward(self, g2d: np.ndarray, out: np.ndarray | None = None) -> np.ndarray | None:
+        """dW = Xᵀ·G (if compute_grad); returns the input gradient (batch, fan_in) or None (first layer);
+        digital: into `out` when given and of the gradient's dtype."""
         self.g2d = g2d
         if self.compute_grad:
             if g2d.shape[0] == 1:  # one image, one position: an outer product
@@ -70,7 +76,17 @@ class WeightedLayer(Layer):
             return None
         if self.array is not None:
             return self.array.backward(g2d)
+        if out is not None and g2d.dtype == self.dtype == out.dtype:
+            return np.matmul(g2d, self.W[: self.fan_in].T, out=out)
         return g2d @ self.W[: self.fan_in].T
+
+    def buffer(self, key: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A scratch array of the layer's dtype kept between training batches of the same shape (no
+        re-allocation and page faults per batch); what it holds is valid until the next batch."""
+        buf = self._buffers.get(key)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[key] = np.empty(shape, dtype=self.dtype)
+        return buf
 
 
 class Dense(WeightedLayer):
