@@ -24,12 +24,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from archsim.estimate import load_workload
-from archsim.functional.datasets import load_mnist
+from archsim.config.loader import load
+from archsim.config.workload import Workload
+from archsim.functional.data import load_run_data
 from archsim.functional.devices import load_device
-from archsim.functional.networks import mlp_from_network
-from archsim.functional.training.mca import CrossbarTrainer
-from archsim.functional.training.runner import epoch_order
+from archsim.functional.hardware_link import crossbar_link
+from archsim.functional.run import crossbar_settings, make_trainer
+from archsim.functional.training.strategy import epoch_order
 from archsim.io import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,38 +58,39 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "validation" / "crossbar_statistics.csv")
     args = ap.parse_args()
 
-    w = load_workload(WORKLOAD)
-    cfg = w.functional
-    spec = mlp_from_network(w.network, WORKLOAD)
-    device = load_device(cfg.device, WORKLOAD)
-    mnist = load_mnist(None)
-    x, y = mnist.x_train, mnist.y_train
-    trainer = CrossbarTrainer(spec, cfg, device, "mca")
-    state = trainer.init_state(0)
+    w = load(Workload, WORKLOAD)
+    cfg = w.functional.model_copy(update={"update_bits": 0})  # full-precision update (the reference run)
+    w = w.model_copy(update={"functional": cfg})
+    data = load_run_data(cfg.dataset, cfg.data_dir, None, None, w.network, WORKLOAD)
+    cb = crossbar_settings(cfg, crossbar_link(w, WORKLOAD, cfg.design), w.network, WORKLOAD)
+    trainer = make_trainer(w, "mca", 0, cb, load_device(cfg.device, WORKLOAD))
+    trainer.init(0)
+    layers = [c for c in w.network.layers if c.type == "dense"]
+    names = [c.name or f"dense{i + 1}" for i, c in enumerate(layers)]
+    x, y = data.x_train, data.y_train
     rng = np.random.default_rng(0)
     sample = rng.choice(len(x), size=min(args.sample, len(x)), replace=False)
     epochs = args.epochs or cfg.epochs
     rows = []
     t0 = time.perf_counter()
     for epoch in range(epochs):
-        order = epoch_order(0, epoch, len(x))
-        trainer.train_epoch(state, x, y, order, 0, epoch, progress=False)
-        ws = trainer.weights(state)
+        trainer.train_epoch(x, y, epoch_order(0, epoch, len(x)), 0, epoch, progress=False)
         a = x[sample].astype(np.float64)
-        for i, (name, wmat) in enumerate(zip(spec.names, ws)):
-            bias = spec.has_bias[i]
-            g = np.concatenate([state.gp[i].ravel(), state.gm[i].ravel()])
+        for i, (name, cfg_l, wmat) in enumerate(zip(names, layers, trainer.weights())):
+            bias = bool(cfg_l.bias)
+            gp, gm = trainer.state_.gp[i], trainer.state_.gm[i]
+            g = np.concatenate([gp.ravel(), gm.ravel()])
             rows.append({"epoch": epoch + 1, "layer": name, "direction": "forward", "devices": g.size,
                          "mean_conductance_us": float(g.mean()), "input_duty": float(_duty(a, bias).mean())})
             z = (np.hstack([a, np.ones((len(a), 1))]) if bias else a) @ wmat
-            a = 1.0 / (1.0 + np.exp(-z)) if spec.activations[i] == "sigmoid" else _softmax(z)
+            a = 1.0 / (1.0 + np.exp(-z)) if cfg_l.activation == "sigmoid" else _softmax(z)
         delta = a - np.eye(a.shape[1])[y[sample]]
-        rows.append({"epoch": epoch + 1, "layer": spec.names[-1], "direction": "backward",
-                     "devices": int(np.prod(spec.shapes[-1])) * 2, "mean_conductance_us": rows[-1]["mean_conductance_us"],
+        rows.append({"epoch": epoch + 1, "layer": names[-1], "direction": "backward",
+                     "devices": rows[-1]["devices"], "mean_conductance_us": rows[-1]["mean_conductance_us"],
                      "input_duty": float(_duty(delta, False).mean())})
         print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(
             f"{r['layer']} {r['direction']} G {r['mean_conductance_us']:.3f} uS duty {r['input_duty']:.3f}"
-            for r in rows[-len(spec.names) - 1:]) + f" ({time.perf_counter() - t0:.0f} s)", flush=True)
+            for r in rows[-len(names) - 1:]) + f" ({time.perf_counter() - t0:.0f} s)", flush=True)
     df = pd.DataFrame(rows)
     write_csv(df, args.out, float_format="%.6g")
     mean = df.groupby(["layer", "direction"], sort=False)[["devices", "mean_conductance_us", "input_duty"]].mean()
