@@ -58,3 +58,12 @@ def test_acc(tr, data, seed, epoch):
     return tr.test_correct(data.x_test, data.y_test, seed, epoch) / len(data.x_test)
 
 S = {n: i for i, n in enumerate(STAT_NAMES)}
+
+
+def overrides(args: dict) -> dict:
+    """Functional overrides from key=value strings, typed by the FunctionalConfig field's default."""
+    out = {}
+    for k, v in args.items():
+        d = FunctionalConfig.model_fields[k].default
+        out[k] = v if isinstance(d, str) or k == 'device' else (float(v) if d is None or isinstance(d, float) else int(v))
+    return out

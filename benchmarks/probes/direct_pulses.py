@@ -10,9 +10,7 @@ args = dict(a.split('=', 1) for a in sys.argv[1:])
 alg = args.pop('alg', 'direct'); nep = int(args.pop('epochs_probe', 2)); rnoise = args.pop('refresh_noise', '1') == '1'
 wlp = args.pop('workload', 'workloads/mlp_mnist_mca.yaml')
 upd = {'seeds': [0], 'update_bits': 0, 'learning_rate': 0.05}
-for k, v in args.items():
-    d = FunctionalConfig.model_fields[k].default
-    upd[k] = v if isinstance(d, str) or k == 'device' else (float(v) if d is None or isinstance(d, float) else int(v))
+upd.update(overrides(args))
 tr, data, cfg = build(wlp, algorithm=alg, **upd)
 print(alg, upd, 'eps', tr.eps, 'beta', tr.betas)
 x, y = data.x_train, data.y_train

@@ -13,12 +13,10 @@ extra = dict(a.split('=') for a in sys.argv[1:])
 rnoise = extra.pop('refresh_noise', '1') == '1'
 nep = int(extra.pop('epochs_probe', 2))
 upd = {'device': dev, 'seeds': [0]}
-for k, v in extra.items():
-    upd[k] = type(FunctionalConfig.model_fields[k].default)(v) if FunctionalConfig.model_fields[k].default is not None else float(v)
+upd.update(overrides(extra))
 tr, data, cfg = build('workloads/jump_table_mca.yaml', **upd)
 print('cb', tr.cb.refresh_threshold_us, tr.cb.refresh_lower_threshold_us, tr.cb.refresh_tolerance_us, tr.cb.refresh_max_pulses, tr.cb.refresh_pulsed, tr.eps, tr.betas)
-x, y = data.x_train, data.y_train
-seed = 0
+x, y, seed = data.x_train, data.y_train, 0
 for epoch in range(nep):
     order = epoch_order(seed, epoch, len(x))
     FK.seed_numba(1000 + epoch)
@@ -45,7 +43,10 @@ for epoch in range(nep):
     print(f'epoch {epoch+1}: train {c/len(order):.4f} test {acc:.4f} ({time.time()-t:.0f}s)')
     for k in range(2):
         st = tr.stats[k]
-        a = np.array(rec[k]) if rec[k] else np.zeros((1, 9))
+        if not rec[k]:
+            print(f'  layer {k}: upd SET {st[S["set_pulses"]]:.0f}, no refreshes')
+            continue
+        a = np.array(rec[k])
         n = a[:, 0].sum()
         print(f'  layer {k}: upd SET {st[S["set_pulses"]]:.0f}, refreshes {n:.0f}, per refresh: RESET {a[:,1].sum()/max(n,1):.1f} '
               f'SET {a[:,2].sum()/max(n,1):.2f} verify reads {a[:,3].sum()/max(n,1):.1f}; '

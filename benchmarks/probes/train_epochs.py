@@ -12,9 +12,7 @@ alg = args.pop('alg', 'direct'); nep = int(args.pop('epochs_probe', 2))
 wlp = args.pop('workload', 'workloads/mlp_mnist_mca.yaml')
 upd = {'seeds': [0]}
 if 'mnist_mca' in wlp: upd.update({'update_bits': 0, 'learning_rate': 0.05})
-for k, v in args.items():
-    d = FunctionalConfig.model_fields[k].default
-    upd[k] = v if isinstance(d, str) or k == 'device' else (float(v) if d is None or isinstance(d, float) else int(v))
+upd.update(overrides(args))
 tr, data, cfg = build(wlp, algorithm=alg, **upd)
 print(alg, upd, flush=True)
 for epoch in range(nep):
