@@ -77,6 +77,9 @@ class FunctionalConfig(Strict):
     refresh_threshold_us: float = Field(9.0, gt=0, description="pair saturated when a device reads above this")
     refresh_tolerance_us: float = Field(0.385, ge=0, description="program-and-verify stop: within this below target")
     refresh_max_pulses: PositiveInt = Field(20, le=10_000)
+    refresh_read_averages: PositiveInt = Field(
+        1, le=1024, description="reads averaged per refresh read of the difference and per verify read "
+                                "(read noise / sqrt of this); 1 = single reads")
 
     update_bits: int = Field(0, ge=0, le=16, description="signed bits of x and δ in the update (0 = full precision)")
     update_rounding: Rounding = Field(

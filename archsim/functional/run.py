@@ -48,12 +48,16 @@ NOT_IN_FINGERPRINT = {"algorithms", "seeds", "data_dir", "checkpoint", "drift_ti
 CROSSBAR_ONLY = {"device", "learning_rate", "epsilon", "epsilon_g_us", "epsilon_reset", "reference_g_us",
                  "init_g_mean_us", "init_g_std_us", "init_pulse_count", "max_pulses_per_update",
                  "refresh_interval_images", "refresh_threshold_us", "refresh_tolerance_us", "refresh_max_pulses",
+                 "refresh_read_averages",
                  "update_bits", "update_rounding", "design", "read_noise", "dac_bits", "adc_bits",
                  "adc_range_forward_us", "adc_range_backward_us", "out_noise_us", "precision", "fused",
                  # training physics of issue 12
                  "update_rounding_error", "update_rounding_output_error", "update_scale_shift",
                  "update_scale_shift_error", "update_scale_shift_output_error", "direct_rounding",
                  "refresh_lower_threshold_us", "refresh_reset", "xbar_slots", "xbar_reset_fraction"}
+#: keys added after checkpoints were written: left out of the fingerprint at their default (the behaviour
+#: before the key existed), so those checkpoints still resume
+LATE_DEFAULTS = {"refresh_read_averages": 1}
 FP_ONLY = {"fp_learning_rate", "fp_init_scale", "weight_decay"}
 DIGITAL_ONLY = {"fixed_int_bits"}
 
@@ -163,6 +167,7 @@ def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
         init_pulse_count=cfg.init_pulse_count, max_pulses_per_update=cfg.max_pulses_per_update,
         refresh_interval_images=cfg.refresh_interval_images, refresh_threshold_us=cfg.refresh_threshold_us,
         refresh_tolerance_us=cfg.refresh_tolerance_us, refresh_max_pulses=cfg.refresh_max_pulses,
+        refresh_read_averages=cfg.refresh_read_averages,
         refresh_lower_threshold_us=cfg.refresh_lower_threshold_us, refresh_pulsed=cfg.refresh_reset == "pulses",
         update_bits=cfg.update_bits, **update_rounding(cfg), direct_stochastic=cfg.direct_rounding == "stochastic",
         xbar_slots=cfg.xbar_slots, xbar_reset_fraction=cfg.xbar_reset_fraction, read_noise=cfg.read_noise,
@@ -196,6 +201,10 @@ def make_trainer(workload, algorithm: str, seed: int, cb: CrossbarSettings | Non
     return SoftwareSGD(net, settings, algorithm)
 
 
+def _without_late_defaults(d: dict) -> dict:
+    return {k: v for k, v in d.items() if not (k in LATE_DEFAULTS and v == LATE_DEFAULTS[k])}
+
+
 def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings | None, device,
                 digital: DigitalSettings | None = None) -> dict:
     """Everything that determines a training checkpoint of (algorithm, seed)."""
@@ -206,12 +215,12 @@ def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings 
     if cfg.lr_schedule != "cosine":
         skip = skip | {"epochs"}  # more epochs continue the same run; a cosine schedule depends on the total
     fp = {"network": workload.network.model_dump(mode="json"), "algorithm": algorithm, "seed": seed,
-          "functional": {k: v for k, v in cfg.model_dump(mode="json").items() if k not in skip},
+          "functional": _without_late_defaults({k: v for k, v in cfg.model_dump(mode="json").items() if k not in skip}),
           "data": {"dataset": data.name, "train_images": len(data.x_train), "test_images": len(data.x_test)}}
     if digital is not None:
         fp["digital"] = dataclasses.asdict(digital)
     if cb is not None:
-        fp["crossbar"] = dataclasses.asdict(cb)
+        fp["crossbar"] = _without_late_defaults(dataclasses.asdict(cb))
         fp["device"] = {"name": device.name, "kind": device.kind, "params": device.params.tolist(),
                         "tables": [device.g_edges_us, device.dg_grid_us, device.set_cdf, device.reset_cdf]}
     return fp

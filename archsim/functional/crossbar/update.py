@@ -8,6 +8,8 @@ G⁺ (p > 0) or G⁻ (p < 0) through the device model; χ_ij −= p·ε (so χ +
   nothing is kept. `pulse_rounding` stochastic (default): p = floor(|ΔW|/ε + U[0,1)) with ΔW's sign,
   so E[p·ε] = ΔW (stochastic rounding, Gupta et al. 2015, the rule under which a χ-less update is still
   unbiased SGD); nearest: p = rint(ΔW/ε), which drops every |ΔW| < ε/2.
+  Rows whose every |ΔW| < ε draw their Bernoulli pulses by exact thinning (_direct_thinned), one draw
+  per candidate instead of one per entry (about 20× fewer draws on the reference MLP).
 - ONE_DEVICE: G⁻ is a fixed reference; SET potentiates G⁺ (threshold ε, credited ε per pulse) and
   RESET depresses it (threshold ε_reset). χ is credited with what the device did: a device whose
   RESET is abrupt (gradual-SET PCM: any RESET lands at g_reset) gets one RESET per update, credited
@@ -128,6 +130,33 @@ def fire(row, i, j, lo, hi, eps, eps_neg, beta, mode, stochastic_pulses, max_pul
 
 
 @njit(cache=True)
+def _direct_thinned(row, i, ci, q, d_max, dq, nzd, nd, dense, eps, beta, max_pulses, gp, gm, np_, nm, kind, P,
+                    g_edges, dg_grid, set_cdf, reset_cdf, stats):
+    """Direct update of row i when every entry has |ΔW_j| = |ci·dq_j| < ε, so each fires one pulse with
+    probability p_j = |ΔW_j|/ε (stochastic rounding) or none. Exact thinning: candidates are drawn at the
+    row's largest rate q = |ci|·max|dq|/ε by geometric skips and each is kept with probability
+    p_j/q = |dq_j|/max|dq|; every entry still fires independently with probability p_j, at a cost
+    proportional to the candidates (≈ pulses) instead of one uniform draw per entry."""
+    if q <= 0.0:
+        return 0.0
+    log_miss = math.log1p(-q)
+    moved = 0.0
+    b = -1
+    while True:
+        skip = math.log(1.0 - np.random.random()) / log_miss   # failures before the next candidate
+        if b + 1 + skip >= nd:
+            return moved
+        b += 1 + int(skip)
+        j = b if dense else nzd[b]
+        v = dq[j]
+        if np.random.random() * d_max < abs(v):
+            row[j] = ci * v
+            moved += _apply(row, i, j, 1.0 if row[j] > 0 else -1.0, eps, eps, beta, MODE_DIRECT, max_pulses, gp, gm,
+                            np_, nm, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, stats)
+            row[j] = 0.0
+
+
+@njit(cache=True)
 def chi_update(x, d, coef, bits, round_x, round_d, shift_x, shift_d, eps, eps_neg, beta, mode, stochastic_pulses,
                max_pulses, gp, gm, np_, nm, chi, kind, P, g_edges, dg_grid, set_cdf, reset_cdf, xq, dq, nzx, nzd,
                stats):
@@ -163,10 +192,20 @@ def chi_update(x, d, coef, bits, round_x, round_d, shift_x, shift_d, eps, eps_ne
     lo, hi = _pulse_window(eps, eps_neg, mode, stochastic_pulses)
     dense = nd == dq.size
     moved = 0.0
+    thin = mode == MODE_DIRECT and stochastic_pulses
+    d_max = 0.0
+    if thin:
+        for b in range(nd):
+            d_max = max(d_max, abs(dq[b if dense else nzd[b]]))
     for a in range(nx):
         i = nzx[a]
         ci = c0 * xq[i]
         row = chi[i]
+        if thin and abs(ci) * d_max < eps:
+            moved += _direct_thinned(row, i, ci, abs(ci) * d_max / eps, d_max, dq, nzd, nd, dense, eps, beta,
+                                     max_pulses, gp, gm, np_, nm, kind, P, g_edges, dg_grid, set_cdf, reset_cdf,
+                                     stats)
+            continue
         hit = False
         if dense:
             for j in range(nd):

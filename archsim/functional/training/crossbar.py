@@ -58,6 +58,7 @@ class CrossbarSettings:
     refresh_threshold_us: float = 9.0
     refresh_tolerance_us: float = 0.385
     refresh_max_pulses: int = 20
+    refresh_read_averages: int = 1          # reads averaged per refresh difference / verify read
     refresh_lower_threshold_us: float = 2.0  # refresh only pairs whose other device also reads above this
     refresh_pulsed: bool = False            # lower devices by RESET pulses (jump table) instead of a full RESET
     update_bits: int = 0
@@ -281,7 +282,7 @@ class CrossbarTrainer(Strategy):
             for k in range(len(self.layers)):
                 refresh_pairs(st.gp[k], st.gm[k], st.np_[k], st.nm[k], cb.refresh_threshold_us,
                               cb.refresh_lower_threshold_us, cb.refresh_tolerance_us, cb.refresh_max_pulses,
-                              cb.refresh_pulsed, *dev, self.stats[k])
+                              cb.refresh_read_averages, cb.refresh_pulsed, *dev, self.stats[k])
         self._changed()
 
     def _gradient(self, layer, stats, output_layer: bool) -> np.ndarray:
@@ -321,11 +322,11 @@ class CrossbarTrainer(Strategy):
         ip = np.zeros(FK.N_IP, dtype=np.int64)
         ip[[FK.I_DAC_BITS, FK.I_ADC_BITS, FK.I_UPDATE_BITS, FK.I_NOISY, FK.I_MODE, FK.I_REFRESH_INTERVAL,
             FK.I_MAX_PULSES, FK.I_REFRESH_MAX, FK.I_ROUND_X, FK.I_ROUND_D, FK.I_ROUND_D_OUT, FK.I_SHIFT_X,
-            FK.I_SHIFT_D, FK.I_SHIFT_D_OUT, FK.I_DIRECT_STOCHASTIC, FK.I_REFRESH_PULSED, FK.I_XBAR_BL]] = (
+            FK.I_SHIFT_D, FK.I_SHIFT_D_OUT, FK.I_DIRECT_STOCHASTIC, FK.I_REFRESH_PULSED, FK.I_XBAR_BL, FK.I_REFRESH_READS]] = (
             cb.forward_io[0].dac_bits, cb.forward_io[0].adc_bits, cb.update_bits, int(cb.read_noise), self.mode,
             cb.refresh_interval_images, cb.max_pulses_per_update, cb.refresh_max_pulses, cb.round_x, cb.round_d,
             cb.round_d_out, cb.shift_x, cb.shift_d, cb.shift_d_out, int(cb.direct_stochastic),
-            int(cb.refresh_pulsed), cb.xbar_slots)
+            int(cb.refresh_pulsed), cb.xbar_slots, cb.refresh_read_averages)
         has_bias = np.array([layer.bias for layer in self.layers], dtype=np.bool_)
         adc_fwd = np.array([io.adc_range_us for io in cb.forward_io], dtype=np.float64)
         adc_bwd = np.array([io.adc_range_us for io in cb.backward_io], dtype=np.float64)

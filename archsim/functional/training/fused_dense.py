@@ -29,8 +29,8 @@ from archsim.functional.devices.kernels import P_NOISE_OFFSET_US, P_NOISE_SLOPE
 N_HP = 8
 (I_DAC_BITS, I_ADC_BITS, I_UPDATE_BITS, I_NOISY, I_MODE, I_REFRESH_INTERVAL, I_MAX_PULSES, I_REFRESH_MAX,
  I_ROUND_X, I_ROUND_D, I_ROUND_D_OUT, I_SHIFT_X, I_SHIFT_D, I_SHIFT_D_OUT, I_DIRECT_STOCHASTIC,
- I_REFRESH_PULSED, I_XBAR_BL) = range(17)
-N_IP = 17
+ I_REFRESH_PULSED, I_XBAR_BL, I_REFRESH_READS) = range(18)
+N_IP = 18
 
 
 @njit(cache=True)
@@ -127,7 +127,7 @@ def train_chunk(X, Y, order, start, stop, gps, gms, nps, nms, chis, acts, has_bi
         if ip[I_MODE] != MODE_ONE_DEVICE and ip[I_REFRESH_INTERVAL] > 0 and counter[0] % ip[I_REFRESH_INTERVAL] == 0:
             for l in range(L):
                 refresh_pairs(gps[l], gms[l], nps[l], nms[l], hp[H_REFRESH_THR_US], hp[H_REFRESH_LOWER_US],
-                              hp[H_REFRESH_TOL_US], ip[I_REFRESH_MAX], ip[I_REFRESH_PULSED] != 0, kind, P, g_edges,
+                              hp[H_REFRESH_TOL_US], ip[I_REFRESH_MAX], ip[I_REFRESH_READS], ip[I_REFRESH_PULSED] != 0, kind, P, g_edges,
                               dg_grid, set_cdf, reset_cdf, stats[l])
     return correct, loss
 

@@ -170,7 +170,7 @@ def test_refresh_resets_saturated_pairs_and_keeps_difference():
     np_, nm = np.full((30, 30), 9, np.int32), np.full((30, 30), 9, np.int32)
     stats = np.zeros(N_STATS)
     seed_numba(2)
-    refresh_pairs(gp, gm, np_, nm, 9.0, 0.0, 0.385, 20, False, *dev.arrays, stats)  # lower threshold 0: any pair
+    refresh_pairs(gp, gm, np_, nm, 9.0, 0.0, 0.385, 20, 1, False, *dev.arrays, stats)  # lower threshold 0: any pair
     assert stats[S_REFRESHES] == sat.sum()
     assert np.all(np.minimum(gp, gm)[sat] < 0.5)  # one device of each refreshed pair stays RESET
     assert np.array_equal(gp[~sat] - gm[~sat], diff0[~sat])  # untouched pairs unchanged

@@ -13,7 +13,8 @@ from archsim.functional.crossbar.crossbar_compatible import popcount64, pulse_tr
 from archsim.functional.crossbar.quantize import (ROUND_DEADZONE, ROUND_NEAREST, ROUND_STOCHASTIC, ROUND_TRUNCATE,
                                                   pow2_quantise)
 from archsim.functional.crossbar.refresh import refresh_pairs, refresh_target_cap_us
-from archsim.functional.crossbar.update import (MODE_MCA, MODE_ONE_DEVICE, N_STATS, S_REFRESH_CLIPPED, S_REFRESHES,
+from archsim.functional.crossbar.update import (MODE_MCA, MODE_ONE_DEVICE, N_STATS, S_REFRESH_CLIPPED, S_REFRESH_READS,
+                                                S_REFRESHES,
                                                 S_RESET, S_SET, S_UPDATE_READS, chi_update)
 from archsim.functional.devices import kernels as K
 from archsim.functional.devices import load_device
@@ -51,32 +52,46 @@ def test_direct_update_fires_pulses_in_every_layer_on_the_first_1000_images(mnis
     assert all(np.all(c == 0) for c in trainer.state_.chi)  # no χ: nothing is carried between images
 
 
-def test_direct_stochastic_rounding_is_unbiased():
-    """E[pulses]·ε = ΔW for every entry: the mean over repeated updates equals −η·x·δ/ε."""
+@pytest.mark.parametrize("x_max", [1.0, 5.0])
+def test_direct_stochastic_rounding_is_unbiased(x_max):
+    """E[pulses]·ε = ΔW for every entry, with the variance and independence of floor(|ΔW|/ε + U) drawn
+    per entry: rows whose every |ΔW| < ε go through the thinned sampler, the others (x_max 5) through
+    one uniform per entry."""
     dev = _with(load_device("ideal"), P_G_MIN=-1e6, P_G_MAX=1e6)
     rng = np.random.default_rng(0)
     rows, cols = 8, 5
-    x, d = rng.uniform(0, 1, rows), rng.normal(0, 0.5, cols)
+    x, d = rng.uniform(0, x_max, rows), rng.normal(0, 0.5, cols)
     gp, gm = np.zeros((rows, cols)), np.zeros((rows, cols))
     n = np.zeros((rows, cols), np.int32)
     chi = np.zeros((rows, cols))
     bufs = (np.zeros(rows), np.zeros(cols), np.zeros(rows, np.int64), np.zeros(cols, np.int64))
     eps, lr, trials = 0.096, 0.05, 20000
+    expected = -lr * np.outer(x, d) / eps
+    thinned = np.all(np.abs(expected) < 1, axis=1)
+    assert thinned.any() and (x_max == 1.0 or not thinned.all())
     seed_numba(3)
-    for _ in range(trials):
+    counts = np.empty((trials, rows, cols))
+    for t in range(trials):
+        before = gp - gm
         chi_update(x, d, -lr, 0, 0, 0, 0, 0, eps, eps, 1.0, 1, True, 100, gp, gm, n, n.copy(), chi, *dev.arrays,
                    *bufs, np.zeros(N_STATS))
-    pulses = (gp - gm) / dev.p(K.P_STEP_US) / trials
-    expected = -lr * np.outer(x, d) / eps
-    se = np.sqrt(np.abs(expected) * (1 - np.minimum(np.abs(expected), 1)) / trials) + 1e-12
-    assert np.all(np.abs(pulses - expected) < 5 * se)
+        counts[t] = (gp - gm - before) / dev.p(K.P_STEP_US)
+    frac = np.abs(expected) - np.floor(np.abs(expected))
+    var = frac * (1 - frac)
+    se = np.sqrt(var / trials) + 1e-12
+    assert np.all(np.abs(counts.mean(axis=0) - expected) < 5 * se)
+    assert np.allclose(counts.var(axis=0), var, atol=5 * np.sqrt(var / trials) + 1e-9)
+    c = counts.reshape(trials, -1)
+    cov = np.cov(c[:, :10].T)   # entries of rows 0 and 1: independent draws
+    off = cov[~np.eye(10, dtype=bool)]
+    assert np.all(np.abs(off) < 5 * np.sqrt(np.outer(np.diag(cov), np.diag(cov)))[~np.eye(10, dtype=bool)] / np.sqrt(trials) + 1e-12)
 
 
 # -- refresh ---------------------------------------------------------------------------------------
 
 def _refresh(dev, gp, gm, stats, lower=2.0, pulsed=False):
     n = np.zeros(gp.shape, np.int32)
-    refresh_pairs(gp, gm, n, n.copy(), 9.0, lower, 0.385, 20, pulsed, *dev.arrays, stats)
+    refresh_pairs(gp, gm, n, n.copy(), 9.0, lower, 0.385, 20, 1, pulsed, *dev.arrays, stats)
 
 
 @pytest.mark.parametrize("pulsed", [False, True])
@@ -110,6 +125,29 @@ def test_refresh_keeps_the_difference_and_clips_the_excess():
     assert min(gp[0, 0], gm[0, 0]) == pytest.approx(0.1)
     assert gp[0, 0] - gm[0, 0] == pytest.approx(5.5, abs=0.77)  # re-programmed within one ideal step
     assert gp[0, 1] - gm[0, 1] == pytest.approx(cap, abs=0.77) and gp[0, 1] < 9.0
+
+
+@pytest.mark.parametrize("pulsed", [False, True])
+def test_refresh_precision_is_set_by_read_noise_and_averaging_restores_it(pulsed):
+    """The jump-table study device (0.12 µS steps, read σ = 0.03·G + 0.13 µS ≈ 0.35 µS at 7-9 µS):
+    single-read refresh re-writes the difference with ~0.5 µS rms error (4 SET steps) whatever the
+    tolerance (0.06 µS); averaging 16 reads per read brings it near a step and counts every read."""
+    t = synthetic_table(0.0, 12.0, n_bins=48, step_us=0.12, step_std_fraction=0.3)
+    dev = DeviceModel("study", K.KIND_JUMP_TABLE, load_device("jump_table").params.copy(), t.g_edges_us,
+                      t.dg_grid_us, t.set_cdf, t.reset_cdf)
+    err, reads = {}, {}
+    for averages in (1, 16):
+        gp, gm = np.full((60, 60), 9.3), np.full((60, 60), 5.0)
+        n = np.zeros(gp.shape, np.int32)
+        stats = np.zeros(N_STATS)
+        seed_numba(4)
+        refresh_pairs(gp, gm, n, n.copy(), 9.0, 2.0, 0.06, 400, averages, pulsed, *dev.arrays, stats)
+        done = np.minimum(gp, gm) < 1.0
+        assert done.mean() > 0.7
+        err[averages] = np.sqrt(np.mean(((gp - gm) - 4.3)[done] ** 2))
+        reads[averages] = stats[S_REFRESH_READS] - 2 * gp.size   # beyond the detection scan
+    assert err[1] > 0.35 and err[16] < 0.6 * err[1]
+    assert reads[16] > 10 * reads[1]
 
 
 def test_refresh_leaves_pairs_holding_a_maximal_weight_alone():
