@@ -43,17 +43,30 @@ def _rotl(x, k):
 
 
 @njit(inline="always")
+def _step(s0, s1, s2, s3):
+    """xoshiro256** on a state held in four scalars (registers, not memory): (64 random bits, new state)."""
+    result = _rotl(s1 * uint64(5), 7) * uint64(9)
+    t = s1 << uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@njit(inline="always")
 def next_u64(s):
     """xoshiro256**: advance state s (4 uint64) and return 64 random bits."""
-    result = _rotl(s[1] * uint64(5), 7) * uint64(9)
-    t = s[1] << uint64(17)
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
+    result, s[0], s[1], s[2], s[3] = _step(s[0], s[1], s[2], s[3])
     return result
+
+
+@njit(inline="always")
+def _layer(b):
+    """Ziggurat layer index i and value u ∈ (−1, 1) from 64 random bits."""
+    return np.int64(b & uint64(127)), 2.0 * (np.float64(b >> uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
 
 
 @njit(inline="always")
@@ -78,47 +91,20 @@ def slow_path(s, i, u, X, RT):
         f1 = math.exp(-0.5 * (X[i + 1] * X[i + 1] - x * x))
         if f1 + uniform(s) * (f0 - f1) < 1.0:
             return x
-        b = next_u64(s)
-        i = np.int64(b & uint64(127))
-        u = 2.0 * (np.float64(b >> uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
+        i, u = _layer(next_u64(s))
         if abs(u) < RT[i]:
             return u * X[i]
 
 
-@njit(inline="always")
-def zig_draw(s):
-    """Layer index i and value u ∈ (−1, 1) of one ziggurat draw. A kernel then takes
-        z = u * X[i] if abs(u) < RT[i] else slow_path(s, i, u, X, RT)
-    (written out in the kernel: numba compiles a call to slow_path from inside an inlined helper ~10×
-    slower)."""
-    b = next_u64(s)
-    return np.int64(b & uint64(127)), 2.0 * (np.float64(b >> uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
-
-
-@njit(inline="always")
-def _step(s0, s1, s2, s3):
-    """next_u64 on a state held in four scalars (registers, not memory): (bits, new state)."""
-    result = _rotl(s1 * uint64(5), 7) * uint64(9)
-    t = s1 << uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    return result, s0, s1, s2, s3
-
-
 @njit(cache=True)
 def fill_normal(s, out, X, RT):
-    """out[:] = independent standard normals (flat view): the same stream as zig_draw + slow_path, with the
-    state kept in registers on the fast path (≈ 97 % of draws) and written back around the slow one."""
+    """out[:] = independent standard normals (flat view): one ziggurat draw each (slow_path for the rare
+    branches), the state kept in registers on the fast path (≈ 97 % of draws), written back around the slow one."""
     o = out.ravel()
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
     for k in range(o.size):
         b, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-        i = np.int64(b & uint64(127))
-        u = 2.0 * (np.float64(b >> uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
+        i, u = _layer(b)
         if abs(u) < RT[i]:
             o[k] = u * X[i]
         else:
