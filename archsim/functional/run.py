@@ -58,6 +58,9 @@ CROSSBAR_ONLY = {"device", "learning_rate", "epsilon", "epsilon_g_us", "epsilon_
 #: keys added after checkpoints were written: left out of the fingerprint at their default (the behaviour
 #: before the key existed), so those checkpoints still resume
 LATE_DEFAULTS = {"refresh_read_averages": 1}
+#: the device file's location: not compared where the device's content is fingerprinted (crossbar
+#: algorithms), so a moved checkout or a copied device YAML still resumes
+LOCATION_KEYS = frozenset({"functional.device"})
 FP_ONLY = {"fp_learning_rate", "fp_init_scale", "weight_decay"}
 DIGITAL_ONLY = {"fixed_int_bits"}
 
@@ -214,6 +217,8 @@ def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings 
         skip = NOT_IN_FINGERPRINT  # the digital models read both groups' keys
     if cfg.lr_schedule != "cosine":
         skip = skip | {"epochs"}  # more epochs continue the same run; a cosine schedule depends on the total
+    if cb is not None:
+        skip = skip | {"device"}  # its content is fingerprinted below, not where the file lies
     fp = {"network": workload.network.model_dump(mode="json"), "algorithm": algorithm, "seed": seed,
           "functional": _without_late_defaults({k: v for k, v in cfg.model_dump(mode="json").items() if k not in skip}),
           "data": {"dataset": data.name, "train_images": len(data.x_train), "test_images": len(data.x_test)}}
@@ -309,7 +314,8 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints:
             ckpt = None
             if cfg.checkpoint:
                 ckpt = Checkpoint(checkpoints / f"{run.label}_seed{seed}.npz",
-                                  fingerprint(workload, run.algorithm, seed, data, run.cb, dev, run.digital))
+                                  fingerprint(workload, run.algorithm, seed, data, run.cb, dev, run.digital),
+                                  ignored=LOCATION_KEYS if run.cb is not None else frozenset())
             result = run_training(trainer, data.arrays(), seed=seed, epochs=cfg.epochs, checkpoint=ckpt,
                                   resume=resume, progress=progress)
             epochs += [{**row, "algorithm": run.label} for row in result.epochs]

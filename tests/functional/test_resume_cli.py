@@ -73,6 +73,28 @@ def test_resume_after_a_config_change_is_refused_naming_the_keys_and_fresh_start
     assert main(["run", str(changed), "--out", str(out), "--resume", "--quiet", "--data-dir", str(mnist_dir)]) == 0
 
 
+def test_resume_compares_the_device_by_content_not_by_where_its_file_lies(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "out"
+    path = _workload(tmp_path, "w", MLP, _functional(epochs=1))
+    assert main(["run", str(path), "--out", str(out), "--quiet", "--data-dir", str(mnist_dir)]) == 0
+    text = (ROOT / "tech" / "pcm_gradual_set.yaml").read_text()
+    (tmp_path / "moved").mkdir()
+    copy = tmp_path / "moved" / "pcm_gradual_set.yaml"
+    copy.write_text(text)
+    moved = _workload(tmp_path, "w", MLP, _functional(epochs=2, device=str(copy)), file="moved")
+    assert main(["run", str(moved), "--out", str(out), "--resume", "--quiet", "--data-dir", str(mnist_dir)]) == 0
+    assert list(pd.read_csv(out / "accuracy.csv")["epoch"]) == [1, 2]
+    data = yaml.safe_load(text)
+    data["read_noise_offset_us"]["value"] *= 2
+    copy.write_text(yaml.safe_dump(data, sort_keys=False))
+    longer = _workload(tmp_path, "w", MLP, _functional(epochs=3, device=str(copy)), file="longer")
+    capsys.readouterr()
+    assert main(["run", str(longer), "--out", str(out), "--resume", "--quiet", "--data-dir", str(mnist_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "device.params: changed since the checkpoint was written" in err
+    assert "functional.device" not in err
+
+
 def test_inference_study_resume_refuses_a_changed_config(tmp_path, mnist_dir, capsys):
     inference = {"training": {"train_images": 300, "epochs": 1, "batch_size": 32}, "hwa": {"epochs": 1},
                  "test_images": 200, "repeats": 1, "times_s": [25, 86400], "calibration_images": 100,
