@@ -35,11 +35,12 @@ def main() -> None:
     args = ap.parse_args()
     tech = load_tech_file(args.tech)
     comp = components_table(tech)
+    # the case's `model` is the estimator's price: the grid read times the named factors
     df = comp.rename(columns={"design": "primitive", "stage": "action", "reference": "model_pj",
-                              "model": "grid_pj"})[["primitive", "action", "model_pj", "grid_pj", "factors"]]
+                              "model": "archsim_pj"})[["primitive", "action", "model_pj", "archsim_pj", "factors"]]
     df["factors"] = df.factors.fillna("")
     factor = [math.prod(tech.calibration[n].value for n in re.findall(r"x (\w+) ", f)) for f in df.factors]
-    df["archsim_pj"] = df.grid_pj * factor
+    df.insert(3, "grid_pj", df.archsim_pj / factor)
     df["archsim_over_model"] = df.archsim_pj / df.model_pj.where(df.model_pj > 0)
     write_csv(df, args.out, float_format="%.6g")
     print("| primitive | action | model (pJ) | read off the grid (pJ) | × factors | archsim (pJ) | archsim / model |")

@@ -50,12 +50,16 @@ def point_metrics(ctx, workload, tech, design, update_stats=None) -> tuple[dict[
     return metrics, breakdown
 
 
+#: folder (under the sweep's output folder) of the points' functional runs, one sub-folder per point key
+POINTS_DIR = "points"
+
+
 def _functional(ctx, workload, point, design) -> tuple[float, Any]:
     """Short functional run of this point; final test accuracy and measured update statistics (algorithm
     design: the point's design trained with its own functional model)."""
     from archsim.functional.run import run_functional
 
-    out = Path(ctx.out_dir or ".") / "points" / point.key
+    out = Path(ctx.out_dir or ".") / POINTS_DIR / point.key
     if ctx.functional.algorithm != "design":
         summary = run_functional(workload, Path(ctx.workload_path), out, resume=ctx.resume, progress=False)
         accuracy = summary.final_test_acc[ctx.functional.algorithm]

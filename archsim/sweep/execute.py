@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import shutil
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
@@ -18,7 +19,7 @@ from tqdm import tqdm
 
 from archsim.config.errors import ConfigError, Problem
 from archsim.sweep.config import SweepPlan
-from archsim.sweep.evaluate import STATUS_INVALID, STATUS_OK, evaluate_chunk, failed_record
+from archsim.sweep.evaluate import POINTS_DIR, STATUS_INVALID, STATUS_OK, evaluate_chunk, failed_record
 from archsim.sweep.store import ResultStore
 
 #: statuses kept on resume; 'failed' points (unexpected errors, lost tasks) are tried again
@@ -62,8 +63,9 @@ def run_sweep(plan: SweepPlan, out_dir: str | Path, *, workers: int | None = Non
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     store = ResultStore(out_dir / "points.jsonl")
-    if fresh:
+    if fresh:  # forget the finished points and the functional runs they left (a fresh output folder)
         store.clear()
+        shutil.rmtree(out_dir / POINTS_DIR, ignore_errors=True)
     done = {k for k, r in store.read().items() if r.get("status") in FINISHED}
     todo = [p for p in plan.todo if p.key not in done]
     ctx = replace(plan.context, out_dir=str(out_dir.resolve()), resume=not fresh)

@@ -81,8 +81,11 @@ def test_resume_skips_finished_points_and_retries_failed(write_sweep, tmp_path):
     log.unlink()
     again = run_sweep(plan, out, workers=1, progress=False, chunk_fn=Counting(log))
     assert again.evaluated == 0 and not log.exists()
+    stale = out / "points" / "0123456789abcdef"  # a functional run of an earlier sweep's point
+    stale.mkdir(parents=True)
     fresh = run_sweep(plan, out, workers=1, progress=False, fresh=True, chunk_fn=Counting(log))
     assert fresh.evaluated == len(plan.todo) == len(log.read_text().split())
+    assert not stale.exists()  # --fresh leaves only this run's outputs
 
 
 def test_interrupted_run_keeps_finished_points(write_sweep, tmp_path):
