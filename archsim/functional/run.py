@@ -58,9 +58,9 @@ CROSSBAR_ONLY = {"device", "learning_rate", "epsilon", "epsilon_g_us", "epsilon_
 #: keys added after checkpoints were written: left out of the fingerprint at their default (the behaviour
 #: before the key existed), so those checkpoints still resume
 LATE_DEFAULTS = {"refresh_read_averages": 1}
-#: the device file's location: not compared where the device's content is fingerprinted (crossbar
-#: algorithms), so a moved checkout or a copied device YAML still resumes
-LOCATION_KEYS = frozenset({"functional.device"})
+#: the device file's location and name (its stem): not compared where the device's content is
+#: fingerprinted (crossbar algorithms), so a moved checkout or a copied or renamed device YAML still resumes
+LOCATION_KEYS = frozenset({"functional.device", "device.name"})
 FP_ONLY = {"fp_learning_rate", "fp_init_scale", "weight_decay"}
 DIGITAL_ONLY = {"fixed_int_bits"}
 
@@ -226,7 +226,7 @@ def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings 
         fp["digital"] = dataclasses.asdict(digital)
     if cb is not None:
         fp["crossbar"] = _without_late_defaults(dataclasses.asdict(cb))
-        fp["device"] = {"name": device.name, "kind": device.kind, "params": device.params.tolist(),
+        fp["device"] = {"kind": device.kind, "params": device.params.tolist(),
                         "tables": [device.g_edges_us, device.dg_grid_us, device.set_cdf, device.reset_cdf]}
     return fp
 
