@@ -77,8 +77,8 @@ class Checkpoint:
 
     path: Path
     fingerprint: dict[str, Any]
-    #: dotted keys of an older checkpoint's fingerprint left out of the comparison (keys since found not
-    #: to determine the results, e.g. a file's location when its content is fingerprinted)
+    #: dotted fingerprint keys recorded but left out of the comparison (keys that do not determine the
+    #: results, e.g. a file's location when its content is fingerprinted)
     ignored: frozenset[str] = frozenset()
 
     def exists(self) -> bool:
@@ -106,7 +106,7 @@ class Checkpoint:
                                          "archsim?); run with --fresh to start over")
         old = json.loads(str(arrays.pop(FINGERPRINT)))
         meta = json.loads(str(arrays.pop(META)))
-        diff = changed_keys({k: v for k, v in old.items() if k not in self.ignored}, self.flat())
+        diff = changed_keys(*({k: v for k, v in f.items() if k not in self.ignored} for f in (old, self.flat())))
         if diff:
             problems = [Problem(key, f"changed since the checkpoint was written: {_short(a)} -> {_short(b)}")
                         for key, a, b in diff]

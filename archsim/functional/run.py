@@ -58,7 +58,7 @@ CROSSBAR_ONLY = {"device", "learning_rate", "epsilon", "epsilon_g_us", "epsilon_
 #: keys added after checkpoints were written: left out of the fingerprint at their default (the behaviour
 #: before the key existed), so those checkpoints still resume
 LATE_DEFAULTS = {"refresh_read_averages": 1}
-#: the device file's location and name (its stem): not compared where the device's content is
+#: the device file's location and name (its stem): recorded but not compared where the device's content is
 #: fingerprinted (crossbar algorithms), so a moved checkout or a copied or renamed device YAML still resumes
 LOCATION_KEYS = frozenset({"functional.device", "device.name"})
 FP_ONLY = {"fp_learning_rate", "fp_init_scale", "weight_decay"}
@@ -217,8 +217,6 @@ def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings 
         skip = NOT_IN_FINGERPRINT  # the digital models read both groups' keys
     if cfg.lr_schedule != "cosine":
         skip = skip | {"epochs"}  # more epochs continue the same run; a cosine schedule depends on the total
-    if cb is not None:
-        skip = skip | {"device"}  # its content is fingerprinted below, not where the file lies
     fp = {"network": workload.network.model_dump(mode="json"), "algorithm": algorithm, "seed": seed,
           "functional": _without_late_defaults({k: v for k, v in cfg.model_dump(mode="json").items() if k not in skip}),
           "data": {"dataset": data.name, "train_images": len(data.x_train), "test_images": len(data.x_test)}}
@@ -226,7 +224,7 @@ def fingerprint(workload, algorithm: str, seed: int, data, cb: CrossbarSettings 
         fp["digital"] = dataclasses.asdict(digital)
     if cb is not None:
         fp["crossbar"] = _without_late_defaults(dataclasses.asdict(cb))
-        fp["device"] = {"kind": device.kind, "params": device.params.tolist(),
+        fp["device"] = {"name": device.name, "kind": device.kind, "params": device.params.tolist(),
                         "tables": [device.g_edges_us, device.dg_grid_us, device.set_cdf, device.reset_cdf]}
     return fp
 
