@@ -122,8 +122,10 @@ class Crossbar(Strict):
     rows: PositiveInt = Field(256, le=MAX_UNITS, description="word lines per array (row tiles → partial sums)")
     cols: PositiveInt = Field(256, le=MAX_UNITS, description="weight columns (unit cells) per array, each cell holding "
                                                "devices_per_weight devices")
-    devices_per_weight: Literal[1, 2] = Field(2, description="2 = differential pair, 1 = device + reference "
-                                                             "(read energy, devices)")
+    devices_per_weight: Literal[1, 2, 4, 6, 8] = Field(
+        2, description="devices in a weight's unit cell: 2 = differential pair, 1 = device + reference, 2N = N "
+                       "devices per sign whose currents add (multi-device synapse, Boybat et al., Nat. Commun. 2018; "
+                       "the functional crossbars pulse one pair per update, round robin) (read energy, devices)")
     mapping: Literal["per_layer", "shared", "tiled"] = Field(
         "per_layer", description="per_layer: dedicated arrays for every layer, tiled to rows × cols; shared: "
                                  "`shared_arrays` arrays time-multiplexed over the layers, reprogrammed when a "

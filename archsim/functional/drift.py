@@ -52,7 +52,7 @@ def readout(array, kind: str) -> float:
     """Calibration read of one array in µS (mean |output|), without its drift-compensation scale."""
     if kind not in READOUTS:
         raise ValueError(f"unknown readout {kind!r}; allowed: {', '.join(READOUTS)}")
-    rows = array.gp.shape[0]
+    rows = array.rows
     x = np.ones((1, rows)) if kind == "all_ones" else np.eye(rows)
     saved, array.output_scale = array.output_scale, 1.0
     try:

@@ -14,13 +14,15 @@ from archsim.config.workload import DesignRef
 
 @dataclass(frozen=True)
 class CrossbarLink:
-    """Tile size (None: one array per layer, when the workload has no MCA design) and converter bits."""
+    """Tile size (None: one array per layer, when the workload has no MCA design), converter bits and the
+    devices per sign of a weight (design devices_per_weight 2N → N; 1 and 2 → 1)."""
 
     design: str | None
     tile_rows: int | None
     tile_cols: int | None
     dac_bits: int
     adc_bits: int
+    devices_per_sign: int = 1
 
 
 def _ref_name(ref) -> str:
@@ -49,4 +51,4 @@ def crossbar_link(workload, workload_path: Path, requested: str | None, designs:
         return CrossbarLink(None, None, None, 8, 8)
     # every mapping tiles a layer's matrix onto rows × cols arrays (config/design.py Crossbar)
     return CrossbarLink(chosen.name, chosen.crossbar.rows, chosen.crossbar.cols, chosen.tile.dac_bits,
-                        chosen.tile.adc_bits)
+                        chosen.tile.adc_bits, max(1, chosen.crossbar.devices_per_weight // 2))

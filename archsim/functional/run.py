@@ -112,12 +112,14 @@ def _check_network(network, path: Path) -> None:
                                                            f"activation softmax or none, got '{last.activation}'")])
 
 
-def layer_epsilons(cfg, fan_ins: list[int], path: Path) -> tuple[float, ...]:
+def layer_epsilons(cfg, fan_ins: list[int], path: Path, devices_per_sign: int = 1) -> tuple[float, ...]:
     """ε per weighted layer: as configured, or (epsilon_rule he) ε_l = β_l·ΔG with β_l chosen so that the
-    initial spread of a pair's difference, √2·init_g_std_us, maps to he_fraction·√(2/fan_in_l)."""
+    initial spread of a weight's conductance sum Σ_k (G⁺_k − G⁻_k), √(2N)·init_g_std_us for N devices per
+    sign, maps to he_fraction·√(2/fan_in_l) (so N devices per sign give √N finer pulses at the same
+    initial weights, and √N more range)."""
     if cfg.epsilon_rule == "fixed":
         return tuple(_per_layer(cfg.epsilon, len(fan_ins), "epsilon", path))
-    spread_us = np.sqrt(2.0) * cfg.init_g_std_us
+    spread_us = np.sqrt(2.0 * devices_per_sign) * cfg.init_g_std_us
     if spread_us <= 0:
         raise ConfigError(path, [Problem("functional.epsilon_rule", "he needs init_g_std_us > 0")])
     return tuple(float(cfg.he_fraction * np.sqrt(2.0 / f) / spread_us * cfg.epsilon_g_us) for f in fan_ins)
@@ -151,6 +153,16 @@ def _check_crossbar_compatible(cfg, network, path: Path) -> None:
         raise ConfigError(path, problems)
 
 
+def _check_devices_per_sign(cfg, link, path: Path) -> None:
+    """Multi-device cells (N devices per sign) train with mca and direct only: the other rules program one
+    device pair (or one device and its reference) per weight."""
+    single = [a for a in cfg.algorithms if a in ("mca_one_device", "crossbar_compatible")]
+    if link.devices_per_sign > 1 and single:
+        raise ConfigError(path, [Problem("functional.algorithms", f"design '{link.design}' has "
+                                         f"{2 * link.devices_per_sign} devices per weight, which {single[0]} cannot "
+                                         "program; allowed with devices_per_weight > 2: mca, direct, fp32, fp64")])
+
+
 def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
     """Resolved crossbar settings of `network`: the functional keys, with converter bits and tiles from the
     design and ε per layer."""
@@ -162,7 +174,7 @@ def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
     bwd = _per_layer(cfg.adc_range_backward_us, n_layers, "adc_range_backward_us", path)
     eps_reset = None if cfg.epsilon_reset is None else tuple(
         _per_layer(cfg.epsilon_reset, n_layers, "epsilon_reset", path))
-    eps = layer_epsilons(cfg, fans, path)
+    eps = layer_epsilons(cfg, fans, path, link.devices_per_sign)
     return CrossbarSettings(
         epsilon=eps, epsilon_g_us=cfg.epsilon_g_us,
         epsilon_reset=eps_reset,
@@ -176,7 +188,7 @@ def crossbar_settings(cfg, link, network, path: Path) -> CrossbarSettings:
         xbar_slots=cfg.xbar_slots, xbar_reset_fraction=cfg.xbar_reset_fraction, read_noise=cfg.read_noise,
         forward_io=tuple(ReadIO(dac, adc, r, cfg.out_noise_us) for r in fwd),
         backward_io=tuple(ReadIO(dac, adc, r, cfg.out_noise_us) for r in bwd),
-        tile_rows=link.tile_rows, tile_cols=link.tile_cols, fused=cfg.fused)
+        tile_rows=link.tile_rows, tile_cols=link.tile_cols, devices_per_sign=link.devices_per_sign, fused=cfg.fused)
 
 
 def train_settings(cfg, algorithm: str) -> TrainSettings:
@@ -290,6 +302,7 @@ def run_functional(workload, workload_path: Path, out_dir: Path, *, checkpoints:
     link = crossbar_link(workload, workload_path, cfg.design, designs)
     crossbar = [a for a in cfg.algorithms if a in MODES]
     _check_crossbar_compatible(cfg, workload.network, workload_path)
+    _check_devices_per_sign(cfg, link, workload_path)
     cb = crossbar_settings(cfg, link, workload.network, workload_path) if crossbar else None
     runs, models = plan_runs(workload, workload_path, designs, link, cb)
     if data_dir is None and cfg.data_dir is not None:

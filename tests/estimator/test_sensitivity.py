@@ -126,6 +126,8 @@ CASES = [
     Case(("crossbar.cols",), "mca", {}, {"crossbar.cols": 128, "tile.adcs_per_array": 128}, fact("arrays"), "up"),
     Case(("crossbar.devices_per_weight",), "mca", {}, {"crossbar.devices_per_weight": 1}, energy("crossbar array"),
          (0.5, 0.5)),
+    Case(("crossbar.devices_per_weight",), "mca", {}, {"crossbar.devices_per_weight": 4}, energy("crossbar array"),
+         (2, 2)),  # two devices per sign: twice the devices read
     Case(("crossbar.mapping", "crossbar.shared_arrays"), "mca", {}, SHARED, energy("reprogramming"), "up",
          workload="mlp_infer"),
     Case(("crossbar.shared_arrays",), "mca", SHARED, {**SHARED, "crossbar.shared_arrays": 100}, latency(), "down",

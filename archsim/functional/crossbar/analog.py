@@ -1,7 +1,11 @@
 """One weighted layer on PCM crossbar tiles: batched forward and transposed reads with DAC, read
 noise, output noise and ADC.
 
-The layer's matrix W = β·(G⁺ − G⁻) sits on tiles of the design's geometry (archsim.config.tiling):
+A weight's unit cell holds N devices per sign (multi-device synapse, Boybat et al., Nat. Commun. 9,
+2514 (2018)): gp and gm are (N, rows, cols) stacks whose currents add on the read, so the read matrices
+are Σ_k (G⁺_k − G⁻_k) and Σ_k (σ(G⁺_k)² + σ(G⁻_k)²); N = 1 is the plain differential pair.
+
+The layer's matrix W = β·Σ_k (G⁺_k − G⁻_k) sits on tiles of the design's geometry (archsim.config.tiling):
 a forward read (rows → columns) of an input row x is
     s = max|x|;  x̂ = DAC(x / s);  per row tile t: p_t = ADC(x̂_t·(G⁺ − G⁻)_t + noise_t);  y = β·s·Σ_t p_t
 (the transposed read sums over column tiles instead). The noise of one tile's output is exactly
@@ -159,7 +163,7 @@ class AnalogArray:
     def __init__(self, gp: np.ndarray, gm: np.ndarray, beta: float, device, forward_io: ReadIO,
                  backward_io: ReadIO, read_noise: bool, noise: NoiseStream, *, fan_in: int,
                  tile_rows: int | None = None, tile_cols: int | None = None, dtype=np.float32):
-        self.gp, self.gm = gp, gm
+        self.gp, self.gm = gp, gm  # (rows, cols) or (N, rows, cols): the caller's buffers
         self.beta = float(beta)
         self.device = device
         self.fwd, self.bwd = forward_io, backward_io
@@ -167,7 +171,7 @@ class AnalogArray:
         self.noise = noise  # the stream of read-noise draws (re-seeded by the trainer / study)
         self.fan_in = fan_in
         self.dtype = np.dtype(dtype)
-        rows, cols = gp.shape
+        rows, cols = gp.shape[-2:]
         grid = TileGrid(rows, cols, tile_rows or rows, tile_cols or cols)
         self.row_slices, self.col_slices = grid.row_slices(), grid.col_slices()
         self.output_scale = 1.0  # digital factor of global drift compensation
@@ -177,17 +181,28 @@ class AnalogArray:
         """Conductances changed (pulses, refresh, drift): re-derive the read matrices before the next read."""
         self._w = self._s = None
 
+    @property
+    def rows(self) -> int:
+        """Word lines of the layer's matrix (fan-in + bias row)."""
+        return self.gp.shape[-2]
+
+    def _stacks(self) -> tuple[np.ndarray, np.ndarray]:
+        """G⁺ and G⁻ as (N, rows, cols) stacks (views)."""
+        return tuple(g if g.ndim == 3 else g[None] for g in (self.gp, self.gm))
+
     def _matrices(self):
         if self._w is None:
-            self._w = (self.gp - self.gm).astype(self.dtype)
+            gp, gm = self._stacks()
+            self._w = (gp - gm).sum(axis=0).astype(self.dtype)
             if self.read_noise:
-                sp, sm = self.device.read_noise_std_us(self.gp), self.device.read_noise_std_us(self.gm)
-                self._s = (sp * sp + sm * sm).astype(self.dtype)
+                sp, sm = self.device.read_noise_std_us(gp), self.device.read_noise_std_us(gm)
+                self._s = (sp * sp + sm * sm).sum(axis=0).astype(self.dtype)
         return self._w, self._s
 
     def weights(self) -> np.ndarray:
-        """Noise-free weights β·(G⁺ − G⁻)."""
-        return self.beta * (self.gp - self.gm)
+        """Noise-free weights β·Σ_k (G⁺_k − G⁻_k)."""
+        gp, gm = self._stacks()
+        return self.beta * (gp - gm).sum(axis=0)
 
     @property
     def wants_squares(self) -> bool:

@@ -169,6 +169,11 @@ def run_inference_study(workload, workload_path: Path, out_dir: Path, *, checkpo
     check_network(cfg.dataset, *expected(cfg.dataset), workload.network, workload_path)
     pcm = _device_model(cfg, workload_path)
     link = crossbar_link(workload, workload_path, cfg.design, designs, key="inference.design")
+    if link.devices_per_sign > 1:
+        raise ConfigError(workload_path, [Problem("inference.design", f"design '{link.design}' has "
+                                                  f"{2 * link.devices_per_sign} devices per weight; the inference "
+                                                  "study programs one differential pair per weight (allowed: "
+                                                  "devices_per_weight 1 or 2)")])
     io = read_io(cfg, link)
     tiles = (cfg.array_rows, None) if cfg.array_rows else (link.tile_rows, link.tile_cols)
     if data_dir is None and cfg.data_dir is not None:

@@ -1,8 +1,11 @@
 """Crossbar trainers (MCA, direct-update ablation, one device + reference, crossbar-compatible
 coincidence update) over the layer stack.
 
-Every weighted layer is an AnalogArray of differential pairs W = β·(G⁺ − G⁻), β = ε/ΔG(ε): forward
-and backward MVMs are noisy crossbar reads through DAC/ADC; everything else (activations, pooling,
+Every weighted layer is an AnalogArray of differential pairs W = β·(G⁺ − G⁻), β = ε/ΔG(ε), or of N
+devices per sign W = β·Σ_k (G⁺_k − G⁻_k) (`devices_per_sign`, multi-device synapse of Boybat et al.,
+Nat. Commun. 2018: one global counter picks the device pair k that receives every pulse of an update and
+advances after each update, so each device sees 1/N of the pulses): forward and backward MVMs are noisy
+crossbar reads through DAC/ADC; everything else (activations, pooling,
 batch norm and its parameters) is the digital unit. The weight update of a batch:
 - the digital unit forms the batch gradient g = Σ_images Σ_positions x·δᵀ (x and δ optionally
   quantised to `update_bits` with shared power-of-two scales per vector);
@@ -76,12 +79,14 @@ class CrossbarSettings:
     backward_io: tuple[ReadIO, ...] = ()
     tile_rows: int | None = None            # None: one array per layer (per_layer mapping)
     tile_cols: int | None = None
+    devices_per_sign: int = 1               # N devices per sign of a weight (design: devices_per_weight = 2N)
     fused: bool = True                      # allow the fused dense fast path
 
 
 @dataclass
 class CrossbarState:
-    """Device conductances (µS), pulse counts since RESET, χ per weight, images seen."""
+    """Device conductances (µS) and pulse counts since RESET as (N, rows, cols) stacks per layer, χ per
+    weight, and counter = [images seen, weight updates applied] (the multi-device arbitration counter)."""
 
     gp: list[np.ndarray]
     gm: list[np.ndarray]
@@ -101,8 +106,9 @@ class CrossbarState:
         """Copy saved arrays in place (the layers' AnalogArrays keep referring to these buffers)."""
         for name in ("gp", "gm", "np_", "nm", "chi"):
             for i, a in enumerate(getattr(self, name)):
-                a[...] = d[f"{name}{i}"]
-        self.counter[...] = d["counter"]
+                a[...] = d[f"{name}{i}"]  # a one-device (rows, cols) array of older checkpoints broadcasts
+        saved = d["counter"]
+        self.counter[: saved.size] = saved
 
 
 @njit(cache=True)
@@ -126,6 +132,9 @@ class CrossbarTrainer(Strategy):
         self.algorithm, self.mode, self.cb, self.device = algorithm, MODES[algorithm], cb, device
         if self.mode == MODE_XBAR and (settings.batch_size != 1 or settings.momentum):
             raise ValueError("crossbar_compatible updates image by image: batch size 1, no momentum")
+        if cb.devices_per_sign < 1 or (cb.devices_per_sign > 1 and self.mode not in (MODE_MCA, MODE_DIRECT)):
+            raise ValueError(f"{algorithm} programs one device pair per weight (devices_per_sign 1); got "
+                             f"{cb.devices_per_sign}")
         n = len(self.layers)
         self.eps = list(cb.epsilon) * n if len(cb.epsilon) == 1 else list(cb.epsilon)
         self.betas = [e / cb.epsilon_g_us for e in self.eps]
@@ -144,7 +153,7 @@ class CrossbarTrainer(Strategy):
         """Devices start at N(init mean, init std) clipped to the device range; χ = 0."""
         rng = np.random.default_rng([seed, PURPOSE_INIT])
         d, cb = self.device, self.cb
-        shapes = [layer.W.shape for layer in self.layers]
+        shapes = [(cb.devices_per_sign, *layer.W.shape) for layer in self.layers]
         lo, hi = d.p(0), d.p(1)
         draw = lambda shape: np.clip(rng.normal(cb.init_g_mean_us, cb.init_g_std_us, shape), lo, hi)  # noqa: E731
         gp = [draw(s) for s in shapes]
@@ -154,8 +163,8 @@ class CrossbarTrainer(Strategy):
         else:
             gm = [draw(s) for s in shapes]
         counts = lambda: [np.full(s, cb.init_pulse_count, dtype=np.int32) for s in shapes]  # noqa: E731
-        self.state_ = CrossbarState(gp, gm, counts(), counts(), [np.zeros(s) for s in shapes],
-                                    np.zeros(1, dtype=np.int64))
+        self.state_ = CrossbarState(gp, gm, counts(), counts(), [np.zeros(s[1:]) for s in shapes],
+                                    np.zeros(2, dtype=np.int64))
         for k, layer in enumerate(self.layers):
             layer.array = AnalogArray(
                 gp[k], gm[k], self.betas[k], self.device, cb.forward_io[k], cb.backward_io[k], cb.read_noise,
@@ -187,8 +196,8 @@ class CrossbarTrainer(Strategy):
         return [{"mean_g_us": float((gp.mean() + gm.mean()) / 2)} for gp, gm in zip(self.state_.gp, self.state_.gm)]
 
     def weights(self) -> list[np.ndarray]:
-        """Noise-free weights β·(G⁺ − G⁻) per layer."""
-        return [b * (p - m) for b, p, m in zip(self.betas, self.state_.gp, self.state_.gm)]
+        """Noise-free weights β·Σ_k (G⁺_k − G⁻_k) per layer."""
+        return [layer.array.weights() for layer in self.layers]
 
     def _changed(self) -> None:
         for layer in self.layers:
@@ -218,8 +227,7 @@ class CrossbarTrainer(Strategy):
         correct, loss = 0, 0.0
         t0 = time.perf_counter()
         for start, stop, bar in chunked(len(order), f"{self.algorithm} epoch {epoch + 1}", progress):
-            c, l_ = FK.train_chunk(x, y, order, start, stop, tuple(st.gp), tuple(st.gm), tuple(st.np_),
-                                   tuple(st.nm), tuple(st.chi), acts, has_bias, *self.device.arrays, hp, ip,
+            c, l_ = FK.train_chunk(x, y, order, start, stop, *self._pairs(0), tuple(st.chi), acts, has_bias, *self.device.arrays, hp, ip,
                                    adc_fwd, adc_bwd, st.counter, self.stats)
             correct, loss = correct + c, loss + l_
             if bar is not None:
@@ -233,13 +241,20 @@ class CrossbarTrainer(Strategy):
         FK.seed_numba(derived_seed(seed, epoch, purpose))
         acts, has_bias, ip, adc_fwd, _ = self.fused
         scale = np.array([layer.array.output_scale for layer in self.layers])
-        return FK.evaluate(x, y, tuple(self.state_.gp), tuple(self.state_.gm), acts, has_bias, self.device.params,
+        return FK.evaluate(x, y, *self._pairs(0)[:2], acts, has_bias, self.device.params,
                            self._hp(0.0), ip, adc_fwd, scale)
 
     # ------------------------------------------------------------------ the update
+    def _pairs(self, k: int) -> tuple[tuple[np.ndarray, ...], ...]:
+        """(G⁺, G⁻, n⁺, n⁻) of device pair k of every layer (2-D views into the stacks)."""
+        st = self.state_
+        return tuple(tuple(a[k] for a in arrays) for arrays in (st.gp, st.gm, st.np_, st.nm))
+
     def apply_update(self, lr: float, batch: int) -> None:
         st, cb, dev = self.state_, self.cb, self.device.arrays
         self.opt.step(lr)
+        # the global counter picks the device pair of this update (always 0 for one pair per sign)
+        gps, gms, nps, nms = self._pairs(int(st.counter[1]) % cb.devices_per_sign)
         plain = batch == 1 and not self.settings.momentum
         for k, layer in enumerate(self.layers):
             stats = self.stats[k]
@@ -248,14 +263,14 @@ class CrossbarTrainer(Strategy):
                 d = np.ascontiguousarray(layer.g2d[0], dtype=np.float64)
                 nzx, nzd = np.zeros(x.size, np.int64), np.zeros(d.size, np.int64)
                 if self.mode == MODE_XBAR:
-                    xbar_update(x, d, lr, cb.xbar_slots, cb.xbar_reset_fraction, self.eps[k], st.gp[k], st.gm[k],
-                                st.np_[k], st.nm[k], *dev, nzx, nzd, stats)
+                    xbar_update(x, d, lr, cb.xbar_slots, cb.xbar_reset_fraction, self.eps[k], gps[k], gms[k],
+                                nps[k], nms[k], *dev, nzx, nzd, stats)
                     continue
                 out = k == len(self.layers) - 1
                 chi_update(x, d, -lr, cb.update_bits, cb.round_x, cb.round_d_out if out else cb.round_d, cb.shift_x,
                            cb.shift_d_out if out else cb.shift_d, self.eps[k], self.eps_neg[k], self.betas[k],
-                           self.mode, cb.direct_stochastic, cb.max_pulses_per_update, st.gp[k], st.gm[k], st.np_[k],
-                           st.nm[k], st.chi[k], *dev, np.zeros(x.size), np.zeros(d.size), nzx, nzd, stats)
+                           self.mode, cb.direct_stochastic, cb.max_pulses_per_update, gps[k], gms[k], nps[k],
+                           nms[k], st.chi[k], *dev, np.zeros(x.size), np.zeros(d.size), nzx, nzd, stats)
                 continue
             if self.mode == MODE_XBAR:
                 raise ValueError("crossbar_compatible updates dense layers image by image (one position per image)")
@@ -273,16 +288,19 @@ class CrossbarTrainer(Strategy):
             stats[S_CHI_READS] += touched
             stats[S_CHI_WRITES] += touched
             apply_increment(delta, st.chi[k], self.eps[k], self.eps_neg[k], self.betas[k], self.mode,
-                            cb.direct_stochastic, cb.max_pulses_per_update, st.gp[k], st.gm[k], st.np_[k], st.nm[k],
+                            cb.direct_stochastic, cb.max_pulses_per_update, gps[k], gms[k], nps[k], nms[k],
                             *dev, stats)
         before = int(st.counter[0])
         st.counter[0] += batch
+        st.counter[1] += 1
         interval = cb.refresh_interval_images
         if self.mode != MODE_ONE_DEVICE and interval > 0 and st.counter[0] // interval > before // interval:
             for k in range(len(self.layers)):
-                refresh_pairs(st.gp[k], st.gm[k], st.np_[k], st.nm[k], cb.refresh_threshold_us,
-                              cb.refresh_lower_threshold_us, cb.refresh_tolerance_us, cb.refresh_max_pulses,
-                              cb.refresh_read_averages, cb.refresh_pulsed, *dev, self.stats[k])
+                for pair in range(cb.devices_per_sign):
+                    refresh_pairs(st.gp[k][pair], st.gm[k][pair], st.np_[k][pair], st.nm[k][pair],
+                                  cb.refresh_threshold_us, cb.refresh_lower_threshold_us, cb.refresh_tolerance_us,
+                                  cb.refresh_max_pulses, cb.refresh_read_averages, cb.refresh_pulsed, *dev,
+                                  self.stats[k])
         self._changed()
 
     def _gradient(self, layer, stats, output_layer: bool) -> np.ndarray:
@@ -306,7 +324,7 @@ class CrossbarTrainer(Strategy):
         cb, s, net = self.cb, self.settings, self.network
         one_tile = all(layer.rows <= (cb.tile_rows or layer.rows) and layer.cols <= (cb.tile_cols or layer.cols)
                        for layer in self.layers)
-        if not (cb.fused and s.batch_size == 1 and not s.momentum and not s.weight_decay and net.dense_stack()
+        if not (cb.fused and cb.devices_per_sign == 1 and s.batch_size == 1 and not s.momentum and not s.weight_decay and net.dense_stack()
                 and net.softmax_in_loss and one_tile):
             return None
         if len(set(self.eps)) > 1 or len(set(self.eps_neg)) > 1:

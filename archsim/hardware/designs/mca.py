@@ -173,7 +173,7 @@ class McaMachine(Machine):
         d = self.design
         weights = op.rows * op.cols
         n = weights * self.trace.program_iterations
-        resets = weights if d.crossbar.devices_per_weight == 2 else 0
+        resets = weights * (d.crossbar.devices_per_weight - 1)  # the cell's other devices
         heads = Work(self.unit("write_heads"), self._heads_ns(sets=n, resets=resets, reads=n),
                      {"reprogram_set": n, "reprogram_verify": n, "reprogram_reset": resets}, category="reprogramming")
         yield from self.go(ctx, [heads, *self.dram_works(ctx, weights * d.crossbar.program_target_bits, 0)])

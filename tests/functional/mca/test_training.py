@@ -176,7 +176,7 @@ def test_minibatch_momentum_training_conserves_chi_plus_pulses_per_weight(mnist)
     t.apply_update = recording
     t.train_epoch(x, y, np.arange(320), 0, 0, progress=False)
     for k in range(len(total)):
-        pulses = t.state_.np_[k].astype(float) - t.state_.nm[k]  # both devices start at the same count
+        pulses = (t.state_.np_[k].astype(float) - t.state_.nm[k]).sum(0)  # every device starts at the same count
         np.testing.assert_allclose(t.state_.chi[k] + t.eps[k] * pulses, total[k], atol=1e-9)
     assert t.stats[:, S_SET].sum() > 0
     assert t.stats[0, S_CHI_READS] == 10 * 785 * 40  # a dense χ pass per batch with momentum
