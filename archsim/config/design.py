@@ -125,7 +125,8 @@ class Crossbar(Strict):
     devices_per_weight: Literal[1, 2, 4, 6, 8] = Field(
         2, description="devices in a weight's unit cell: 2 = differential pair, 1 = device + reference, 2N = N "
                        "devices per sign whose currents add (multi-device synapse, Boybat et al., Nat. Commun. 2018; "
-                       "the functional crossbars pulse one pair per update, round robin) (read energy, devices)")
+                       "the functional crossbars pulse one pair per update, round robin; with epsilon_rule he the same "
+                       "weights read √N more current, so scale functional.adc_range_*_us by √N) (read energy, devices)")
     mapping: Literal["per_layer", "shared", "tiled"] = Field(
         "per_layer", description="per_layer: dedicated arrays for every layer, tiled to rows × cols; shared: "
                                  "`shared_arrays` arrays time-multiplexed over the layers, reprogrammed when a "

@@ -227,8 +227,8 @@ class CrossbarTrainer(Strategy):
         correct, loss = 0, 0.0
         t0 = time.perf_counter()
         for start, stop, bar in chunked(len(order), f"{self.algorithm} epoch {epoch + 1}", progress):
-            c, l_ = FK.train_chunk(x, y, order, start, stop, *self._pairs(0), tuple(st.chi), acts, has_bias, *self.device.arrays, hp, ip,
-                                   adc_fwd, adc_bwd, st.counter, self.stats)
+            c, l_ = FK.train_chunk(x, y, order, start, stop, *self._pairs(0), tuple(st.chi), acts, has_bias,
+                                   *self.device.arrays, hp, ip, adc_fwd, adc_bwd, st.counter, self.stats)
             correct, loss = correct + c, loss + l_
             if bar is not None:
                 bar.set_postfix(acc=f"{correct / stop:.4f}")
@@ -324,8 +324,8 @@ class CrossbarTrainer(Strategy):
         cb, s, net = self.cb, self.settings, self.network
         one_tile = all(layer.rows <= (cb.tile_rows or layer.rows) and layer.cols <= (cb.tile_cols or layer.cols)
                        for layer in self.layers)
-        if not (cb.fused and cb.devices_per_sign == 1 and s.batch_size == 1 and not s.momentum and not s.weight_decay and net.dense_stack()
-                and net.softmax_in_loss and one_tile):
+        if not (cb.fused and cb.devices_per_sign == 1 and s.batch_size == 1 and not s.momentum and not s.weight_decay
+                and net.dense_stack() and net.softmax_in_loss and one_tile):
             return None
         if len(set(self.eps)) > 1 or len(set(self.eps_neg)) > 1:
             return None

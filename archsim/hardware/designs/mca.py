@@ -169,7 +169,7 @@ class McaMachine(Machine):
 
     def reprogram(self, ctx: OpContext, op: MvmOp):
         """Process: shared mapping, layer not resident: fetch its target weights from DRAM and
-        program-and-verify one device per weight (RESET of the partner) before the batch's MVMs."""
+        program-and-verify one device per weight (RESET of the cell's other devices) before the batch's MVMs."""
         d = self.design
         weights = op.rows * op.cols
         n = weights * self.trace.program_iterations
